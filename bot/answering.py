@@ -1,0 +1,258 @@
+"""The answering service that every front end calls: question (+ conversation) -> grounded, cited answer."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.embedding import Embedder
+from bot.generation import ExtractiveGenerator, Generator, GeneratorUnavailable
+from bot.grounding import Fact, GroundingGuard
+from bot.index import LoadedIndex
+from bot.models import Answer, AnswerSentence, Retrieval, Source
+from bot.retrieval import Retriever
+from bot.settings import Settings
+from bot.text import clean_markdown, has_control_characters, split_sentences
+
+REFUSAL = (
+    "Sorry, I can only help with machine learning and deep learning, and my notes have nothing on that; "
+    "try asking about topics such as overfitting, gradient descent, random forests or transformers."
+)
+SYSTEM_PROMPT = "You answer questions about machine learning. Use only the numbered facts. Be brief."
+_PRONOUN = re.compile(r"\b(it|its|they|them|their|this|these|those)\b", re.IGNORECASE)
+_CONTINUATION = re.compile(r"^\s*(and|what about|how about|also|then)\b", re.IGNORECASE)
+_CITATION = re.compile(r"\s*\[\d+(?:,\s*\d+)*\]")
+_DEFINITION_QUESTION = re.compile(r"^\s*(what\s+(is|are|does)|define|explain|describe|who|tell me about)\b", re.I)
+
+
+class InvalidQuestion(ValueError):
+    """A question the bot will not try to answer; the message says why in one line."""
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    if has_control_characters(question):
+        raise InvalidQuestion("the question contains binary or control characters; send plain text")
+    cleaned = " ".join(question.split())
+    if not cleaned:
+        raise InvalidQuestion("the question is empty; ask something about machine learning")
+    if len(cleaned) > max_chars:
+        raise InvalidQuestion(f"the question is {len(cleaned)} characters long; the limit is {max_chars}")
+    return cleaned
+
+
+@dataclass
+class Turn:
+    question: str
+    standalone: str
+    topic: str | None
+
+
+@dataclass
+class Conversation:
+    """Recent turns, bounded, used only to resolve follow-ups for retrieval."""
+
+    max_turns: int = 4
+    turns: deque[Turn] = field(default_factory=deque)
+
+    def add(self, turn: Turn) -> None:
+        self.turns.append(turn)
+        while len(self.turns) > self.max_turns:
+            self.turns.popleft()
+
+    def last_topic(self) -> Turn | None:
+        return next((t for t in reversed(self.turns) if t.topic), None)
+
+    def clear(self) -> None:
+        self.turns.clear()
+
+
+def resolve_followup(question: str, conversation: Conversation | None) -> str:
+    """'What is it used for?' after 'What is a CNN?' becomes a question about CNNs."""
+    previous = conversation.last_topic() if conversation else None
+    if previous is None:
+        return question
+    topic = previous.topic.lower()
+    if _PRONOUN.search(question):
+
+        def substitute(match: re.Match) -> str:
+            word = match.group(1).lower()
+            return f"{topic}'s" if word in ("its", "their") else topic
+
+        return _PRONOUN.sub(substitute, question, count=1)
+    if _CONTINUATION.match(question) or len(question.split()) <= 3:
+        return f"{question} ({topic})"
+    return question
+
+
+@dataclass
+class _Candidate:
+    text: str
+    vector: np.ndarray
+    chunk_id: str
+    score: float
+
+
+class AnswerService:
+    def __init__(
+        self,
+        settings: Settings,
+        index: LoadedIndex,
+        embedder: Embedder,
+        generator: Generator | None = None,
+    ) -> None:
+        self.settings = settings
+        self.index = index
+        self.embedder = embedder
+        self.generator = generator or ExtractiveGenerator()
+        self.retriever = Retriever(index, embedder, settings)
+        self.guard = GroundingGuard(embedder, settings.guard_min_similarity, settings.guard_min_overlap)
+        self.warnings: list[str] = []
+
+    def answer(
+        self,
+        question: str,
+        conversation: Conversation | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:
+        started = time.perf_counter()
+        question = validate_question(question, self.settings.max_question_chars)
+        standalone = resolve_followup(question, conversation)
+        query_vector = self.embedder.embed([standalone])[0]
+        retrieval = self.retriever.retrieve(standalone, query_vector)
+        retrieved = time.perf_counter()
+
+        if not retrieval.relevant:
+            answer = Answer(question=question, standalone_question=standalone, answer=REFUSAL, refused=True)
+            answer.mode = "refused"
+            if on_text:
+                on_text(REFUSAL)
+        else:
+            answer = self._compose(question, standalone, query_vector, retrieval, on_text)
+        finished = time.perf_counter()
+        answer.timings_ms = {
+            "retrieve": (retrieved - started) * 1000,
+            "generate": (finished - retrieved) * 1000,
+            "total": (finished - started) * 1000,
+        }
+        if conversation is not None:
+            topic = None if answer.refused else retrieval.hits[0].chunk.title
+            conversation.add(Turn(question, standalone, topic))
+        return answer
+
+    # --- composition --------------------------------------------------------------------------------------------
+
+    def _candidates(self, question: str, query_vector: np.ndarray, retrieval: Retrieval) -> list[_Candidate]:
+        """Sentences of the retrieved chunks, scored by similarity to the question and the chunk's rank."""
+        wants_definition = bool(_DEFINITION_QUESTION.match(question))
+        positions = self.retriever.positions(retrieval)
+        candidates: list[_Candidate] = []
+        for rank, (hit, position) in enumerate(zip(retrieval.hits, positions, strict=True)):
+            rows = self.index.sentence_rows(position)
+            vectors = np.asarray(self.index.sentence_vectors[rows.start : rows.stop])
+            similarities = vectors @ query_vector
+            for i, sentence in enumerate(hit.chunk.sentences):
+                score = float(similarities[i]) - 0.03 * rank
+                if wants_definition and i == 0 and not hit.chunk.heading_path:
+                    score += 0.08  # a note's opening sentence defines its topic
+                candidates.append(_Candidate(sentence, vectors[i], hit.chunk.id, score))
+        return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+    def _select(self, candidates: list[_Candidate], count: int, chosen: list[np.ndarray] | None = None):
+        """Maximal marginal relevance: the best sentences that do not repeat each other."""
+        picked: list[_Candidate] = []
+        seen = list(chosen or [])
+        for candidate in candidates:
+            if len(picked) >= count:
+                break
+            if len(candidate.text.split()) < 5:
+                continue
+            if any(float(np.dot(candidate.vector, v)) > 0.85 for v in seen):
+                continue
+            picked.append(candidate)
+            seen.append(candidate.vector)
+        return picked
+
+    def _compose(self, question, standalone, query_vector, retrieval, on_text) -> Answer:
+        candidates = self._candidates(standalone, query_vector, retrieval)
+        context = self._select(candidates, self.settings.context_sentences)
+        facts = [Fact(c.text, c.vector, c.chunk_id) for c in context]
+        kept: list[AnswerSentence] = []
+        kept_vectors: list[np.ndarray] = []
+        generated = 0
+
+        if self.generator.is_language_model and facts:
+            for sentence in self._generated_sentences(standalone, facts):
+                generated += 1
+                vector = self.embedder.embed([sentence])[0]
+                verdict = self.guard.check(sentence, facts, vector)
+                if not verdict.supported or any(float(np.dot(vector, v)) > 0.9 for v in kept_vectors):
+                    continue
+                supporting = [facts[i].chunk_id for i in verdict.facts]
+                kept.append(AnswerSentence(text=sentence, source_ids=supporting, generated=True))
+                kept_vectors.append(vector)
+                if on_text:
+                    on_text(sentence)
+                if len(kept) >= self.settings.answer_sentences:
+                    break
+
+        generated_kept = len(kept)
+        # Fill the answer up with quoted sentences: extractive when the model's output did not survive the guard.
+        for candidate in self._select(candidates, self.settings.answer_sentences - len(kept), kept_vectors):
+            kept.append(AnswerSentence(text=candidate.text, source_ids=[candidate.chunk_id], generated=False))
+            kept_vectors.append(candidate.vector)
+            if on_text:
+                on_text(candidate.text)
+
+        mode = "generated" if generated_kept == len(kept) else "mixed" if generated_kept else "extractive"
+        return Answer(
+            question=question,
+            standalone_question=standalone,
+            answer=" ".join(s.text for s in kept),
+            refused=False,
+            sentences=kept,
+            sources=self._sources(retrieval, kept),
+            mode=mode,
+            generated_sentences=generated,
+            kept_sentences=generated_kept,
+        )
+
+    def _generated_sentences(self, question: str, facts: list[Fact]):
+        numbered = "\n".join(f"[{i + 1}] {f.text}" for i, f in enumerate(facts))
+        messages = [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": f"Facts:\n{numbered}\n\nQuestion: {question}\nAnswer in two sentences."},
+        ]
+        buffer = ""
+        try:
+            for piece in self.generator.stream(messages, self.settings.max_new_tokens):
+                buffer += piece
+                sentences = split_sentences(buffer.replace("\n", " "))
+                while len(sentences) > 1:  # the last one may still be growing
+                    yield _tidy(sentences.pop(0))
+                    buffer = " ".join(sentences)
+        except GeneratorUnavailable as error:
+            self.warnings.append(str(error))
+            return
+        if buffer.strip() and buffer.rstrip().endswith((".", "!", "?")):
+            yield _tidy(buffer)
+
+    def _sources(self, retrieval: Retrieval, sentences: list[AnswerSentence]) -> list[Source]:
+        cited = {cid for s in sentences for cid in s.source_ids}
+        hits = sorted(retrieval.hits, key=lambda h: h.chunk.id not in cited)  # cited first, rank kept
+        return [
+            Source(
+                id=h.chunk.id, source=h.chunk.source, title=h.chunk.heading, score=round(h.dense, 4), text=h.chunk.text
+            )
+            for h in hits
+        ]
+
+
+def _tidy(sentence: str) -> str:
+    sentence = _CITATION.sub("", clean_markdown(sentence))
+    sentence = re.sub(r"^(answer|response)\s*:\s*", "", sentence, flags=re.I)
+    return sentence.strip()

@@ -1,0 +1,284 @@
+"""Chunks -> a persisted FAISS + BM25 index in `index/`, rebuilt incrementally.
+
+Layout: `index/CURRENT` names the live version folder; each build writes a fresh folder and then swaps
+CURRENT atomically, so a build killed half-way leaves the previous index loadable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from bot.chunking import chunk_note
+from bot.embedding import Embedder
+from bot.models import BuildReport, Chunk, Manifest, SourceFile, StaleReport
+from bot.notes import NoteError, note_files, parse_note
+
+CURRENT = "CURRENT"
+FLAT_LIMIT = 50_000  # exact search below this many chunks; IVF with 8-bit codes above
+
+
+class IndexUnavailable(RuntimeError):
+    """The index is missing or unreadable; the message says which command fixes it."""
+
+
+@dataclass
+class LoadedIndex:
+    directory: Path
+    manifest: Manifest
+    chunks: list[Chunk]
+    chunk_vectors: np.ndarray  # (n_chunks, dim), unit length
+    sentence_vectors: np.ndarray  # (n_sentences, dim), in chunk order
+    sentence_offsets: np.ndarray  # (n_chunks + 1,): chunk i owns rows offsets[i]:offsets[i+1]
+    faiss_index: object
+    bm25: object
+
+    def sentence_rows(self, chunk_position: int) -> range:
+        return range(int(self.sentence_offsets[chunk_position]), int(self.sentence_offsets[chunk_position + 1]))
+
+
+def file_hashes(knowledge_dir: Path) -> dict[str, tuple[str, Path]]:
+    """Repo-relative path -> (sha256, absolute path) for every note."""
+    if not knowledge_dir.is_dir():
+        raise IndexUnavailable(f"knowledge folder not found: {knowledge_dir} (set MLBOT_KNOWLEDGE_DIR)")
+    result = {}
+    for path in note_files(knowledge_dir):
+        relative = path.relative_to(knowledge_dir.parent).as_posix()
+        result[relative] = (hashlib.sha256(path.read_bytes()).hexdigest(), path)
+    return result
+
+
+def read_manifest(index_dir: Path) -> Manifest | None:
+    try:
+        version = (index_dir / CURRENT).read_text().strip()
+        return Manifest.model_validate_json((index_dir / version / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def stale_report(knowledge_dir: Path, index_dir: Path) -> StaleReport:
+    manifest = read_manifest(index_dir)
+    indexed = {path: f.sha256 for path, f in (manifest.files.items() if manifest else [])}
+    on_disk = {path: sha for path, (sha, _) in file_hashes(knowledge_dir).items()}
+    return StaleReport(
+        added=sorted(set(on_disk) - set(indexed)),
+        changed=sorted(p for p in on_disk if p in indexed and indexed[p] != on_disk[p]),
+        removed=sorted(set(indexed) - set(on_disk)),
+    )
+
+
+def load_index(index_dir: Path) -> LoadedIndex:
+    import bm25s
+    import faiss
+
+    pointer = index_dir / CURRENT
+    if not pointer.is_file():
+        raise IndexUnavailable(f"no index in {index_dir}; run `mlbot index build`")
+    directory = index_dir / pointer.read_text().strip()
+    try:
+        manifest = Manifest.model_validate_json((directory / "manifest.json").read_text())
+        with open(directory / "chunks.jsonl", encoding="utf-8") as handle:
+            chunks = [Chunk.model_validate_json(line) for line in handle if line.strip()]
+        chunk_vectors = np.load(directory / "chunks.npy", mmap_mode="r")
+        sentence_vectors = np.load(directory / "sentences.npy", mmap_mode="r")
+        flags = faiss.IO_FLAG_MMAP if manifest.index_type != "Flat" else 0
+        faiss_index = faiss.read_index(str(directory / "chunks.faiss"), flags)
+        bm25 = bm25s.BM25.load(str(directory / "bm25"), mmap=True, show_progress=False)
+    except Exception as error:  # any damage means the same fix
+        raise IndexUnavailable(
+            f"the index in {index_dir} is unreadable ({error.__class__.__name__}); run `mlbot index build --full`"
+        ) from None
+    offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+    np.cumsum([len(c.sentences) for c in chunks], out=offsets[1:])
+    if len(chunks) != faiss_index.ntotal or offsets[-1] != len(sentence_vectors) or len(chunk_vectors) != len(chunks):
+        raise IndexUnavailable(f"the index in {index_dir} is inconsistent; run `mlbot index build --full`")
+    if hasattr(faiss_index, "nprobe"):
+        faiss_index.nprobe = 16
+    return LoadedIndex(directory, manifest, chunks, chunk_vectors, sentence_vectors, offsets, faiss_index, bm25)
+
+
+def build_index(
+    knowledge_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    full: bool = False,
+    show_progress: bool | None = None,
+) -> BuildReport:
+    """Embed only what changed: vectors of unchanged chunks and sentences are reused by content."""
+    started = time.perf_counter()
+    if show_progress is None:
+        show_progress = sys.stderr.isatty()
+    report = BuildReport()
+    previous: LoadedIndex | None = None
+    if not full:
+        try:
+            previous = load_index(index_dir)
+        except IndexUnavailable:
+            previous = None
+        if previous and (
+            previous.manifest.embedder != embedder.name or previous.manifest.dimension != embedder.dimension
+        ):
+            previous = None  # another embedding model: nothing can be reused
+
+    old_files = previous.manifest.files if previous else {}
+    old_chunks = {c.id: (i, c) for i, c in enumerate(previous.chunks)} if previous else {}
+    old_sentence_vectors: dict[str, np.ndarray] = {}
+    if previous:
+        for position, chunk in enumerate(previous.chunks):
+            for row, sentence in zip(previous.sentence_rows(position), chunk.sentences, strict=True):
+                old_sentence_vectors[sentence] = previous.sentence_vectors[row]
+
+    chunks: list[Chunk] = []
+    files: dict[str, SourceFile] = {}
+    on_disk = file_hashes(knowledge_dir)
+    for relative, (sha, path) in on_disk.items():
+        old = old_files.get(relative)
+        if old and old.sha256 == sha and all(cid in old_chunks for cid in old.chunk_ids):
+            file_chunks = [old_chunks[cid][1] for cid in old.chunk_ids]
+            report.unchanged.append(relative)
+        else:
+            try:
+                file_chunks = chunk_note(parse_note(path, knowledge_dir))
+            except NoteError as error:
+                report.failed[relative] = str(error)
+                continue
+            (report.changed if old else report.added).append(relative)
+        chunks.extend(file_chunks)
+        files[relative] = SourceFile(path=relative, sha256=sha, chunk_ids=[c.id for c in file_chunks])
+    report.removed = sorted(set(old_files) - set(on_disk))
+    if not chunks:
+        raise IndexUnavailable(f"no note in {knowledge_dir} could be indexed; add markdown notes there")
+
+    # Reuse what is already embedded; embed the rest in one batch each.
+    dimension = embedder.dimension
+    chunk_vectors = np.zeros((len(chunks), dimension), dtype=np.float32)
+    to_embed = []
+    for position, chunk in enumerate(chunks):
+        if chunk.id in old_chunks:
+            chunk_vectors[position] = previous.chunk_vectors[old_chunks[chunk.id][0]]
+        else:
+            to_embed.append(position)
+    if to_embed:
+        chunk_vectors[to_embed] = _embed(embedder, [chunks[p].embedding_text() for p in to_embed], show_progress)
+    report.chunks_embedded = len(to_embed)
+    report.chunks_reused = len(chunks) - len(to_embed)
+
+    sentences = [s for c in chunks for s in c.sentences]
+    sentence_vectors = np.zeros((len(sentences), dimension), dtype=np.float32)
+    missing = sorted({s for s in sentences if s not in old_sentence_vectors})
+    fresh = dict(zip(missing, _embed(embedder, missing, show_progress), strict=True)) if missing else {}
+    for row, sentence in enumerate(sentences):
+        sentence_vectors[row] = fresh[sentence] if sentence in fresh else old_sentence_vectors[sentence]
+
+    manifest = Manifest(
+        embedder=embedder.name,
+        dimension=dimension,
+        index_type=_index_type(len(chunks)),
+        chunk_count=len(chunks),
+        sentence_count=len(sentences),
+        built_at=datetime.now(UTC),
+        files=files,
+    )
+    _write_version(index_dir, manifest, chunks, chunk_vectors, sentence_vectors)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _embed(embedder: Embedder, texts: list[str], show_progress: bool) -> np.ndarray:
+    try:
+        return embedder.embed(texts, show_progress=show_progress)  # type: ignore[call-arg]
+    except TypeError:
+        return embedder.embed(texts)
+
+
+def _index_type(count: int) -> str:
+    if count <= FLAT_LIMIT:
+        return "Flat"
+    lists = int(4 * np.sqrt(count))
+    return f"IVF{lists},SQ8"
+
+
+def make_faiss_index(vectors: np.ndarray, index_type: str):
+    """Exact inner product while small; IVF with 8-bit scalar codes at 1M (about 1/4 of the memory)."""
+    import faiss
+
+    index = faiss.index_factory(vectors.shape[1], index_type, faiss.METRIC_INNER_PRODUCT)
+    if not index.is_trained:
+        sample = vectors[np.random.default_rng(0).choice(len(vectors), min(len(vectors), 100_000), replace=False)]
+        index.train(np.ascontiguousarray(sample))
+    index.add(np.ascontiguousarray(vectors))
+    return index
+
+
+def bm25_text(chunk: Chunk) -> str:
+    return f"{chunk.heading}\n{chunk.text}"
+
+
+def bm25_tokenize(texts: list[str]):
+    import bm25s
+    import Stemmer
+
+    return bm25s.tokenize(
+        texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False, return_ids=False
+    )
+
+
+def _write_version(
+    index_dir: Path, manifest: Manifest, chunks: list[Chunk], chunk_vectors: np.ndarray, sentence_vectors: np.ndarray
+) -> None:
+    import bm25s
+    import faiss
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    version = f"v{manifest.built_at.strftime('%Y%m%dT%H%M%S%f')}"
+    staging = index_dir / f".{version}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    with open(staging / "chunks.jsonl", "w", encoding="utf-8") as handle:
+        for chunk in chunks:
+            handle.write(chunk.model_dump_json() + "\n")
+    np.save(staging / "chunks.npy", chunk_vectors)
+    np.save(staging / "sentences.npy", sentence_vectors)
+    faiss.write_index(make_faiss_index(chunk_vectors, manifest.index_type), str(staging / "chunks.faiss"))
+    bm25 = bm25s.BM25()
+    bm25.index(bm25_tokenize([bm25_text(c) for c in chunks]), show_progress=False)
+    bm25.save(str(staging / "bm25"), show_progress=False)
+    (staging / "manifest.json").write_text(manifest.model_dump_json(indent=1) + "\n")
+    for path in staging.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    staging.rename(index_dir / version)
+
+    pointer_tmp = index_dir / f".{CURRENT}.tmp"
+    pointer_tmp.write_text(version + "\n")
+    os.replace(pointer_tmp, index_dir / CURRENT)  # the atomic switch
+    for old in index_dir.iterdir():
+        if old.is_dir() and old.name != version and (old.name.startswith("v") or old.name.endswith(".partial")):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def describe(report: BuildReport) -> str:
+    parts = [
+        f"{len(report.added)} added",
+        f"{len(report.changed)} changed",
+        f"{len(report.removed)} removed",
+        f"{len(report.unchanged)} unchanged",
+        f"{report.chunks_embedded} chunks embedded, {report.chunks_reused} reused",
+        f"{report.seconds:.1f}s",
+    ]
+    return "index: " + ", ".join(parts)
+
+
+def json_dumps(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False)

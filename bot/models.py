@@ -1,0 +1,131 @@
+"""Typed records passed between the stages: notes -> chunks -> index -> retrieval -> answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class Note(BaseModel):
+    """A parsed markdown note from `knowledge/`."""
+
+    path: str  # repo-relative, e.g. "knowledge/dropout.md"
+    slug: str
+    title: str
+    tags: list[str] = Field(default_factory=list)
+    related: list[str] = Field(default_factory=list)
+    source: str | None = None  # the original document a converted note came from
+    body: str
+
+
+class Chunk(BaseModel):
+    """A passage of one note, cut along headings and paragraphs, never inside a sentence."""
+
+    id: str  # stable: derived from the file and the chunk's content
+    source: str  # repo-relative path of the note
+    title: str
+    heading_path: list[str] = Field(default_factory=list)
+    text: str
+    sentences: list[str]
+
+    @property
+    def heading(self) -> str:
+        return " > ".join([self.title, *self.heading_path])
+
+    def embedding_text(self) -> str:
+        """Headings go into the vector so short passages still carry their topic."""
+        return f"{self.heading}\n{self.text}"
+
+
+class SourceFile(BaseModel):
+    path: str
+    sha256: str
+    chunk_ids: list[str]
+
+
+class Manifest(BaseModel):
+    embedder: str
+    dimension: int
+    index_type: str
+    chunk_count: int
+    sentence_count: int
+    built_at: datetime
+    files: dict[str, SourceFile]
+
+
+class BuildReport(BaseModel):
+    added: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    failed: dict[str, str] = Field(default_factory=dict)
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    seconds: float = 0.0
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+class StaleReport(BaseModel):
+    added: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+class RetrievedChunk(BaseModel):
+    chunk: Chunk
+    score: float  # fused rank score
+    dense: float  # cosine similarity to the question
+
+
+class Retrieval(BaseModel):
+    query: str
+    hits: list[RetrievedChunk]
+    best_dense: float
+    relevant: bool
+
+
+class Source(BaseModel):
+    """A cited passage, as the JSON contract shows it."""
+
+    id: str
+    source: str
+    title: str
+    score: float
+    text: str
+
+
+class AnswerSentence(BaseModel):
+    text: str
+    source_ids: list[str]  # the chunks whose sentences support it
+    generated: bool  # False when quoted from the notes
+
+
+class Answer(BaseModel):
+    question: str
+    standalone_question: str
+    answer: str
+    refused: bool
+    sentences: list[AnswerSentence] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list)
+    mode: str = "extractive"  # "generated", "mixed", "extractive" or "refused"
+    generated_sentences: int = 0
+    kept_sentences: int = 0
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+    def contract(self) -> dict:
+        """The exact JSON object of `mlbot ask --json`."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "sources": [s.model_dump() for s in self.sources],
+            "timings_ms": {k: round(self.timings_ms.get(k, 0.0), 1) for k in ("retrieve", "generate", "total")},
+        }

@@ -1,0 +1,118 @@
+"""Notes: markdown files with YAML front matter, and the import of the source article."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from bot.models import Note
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
+
+
+class NoteError(ValueError):
+    """A note that cannot be used; the message names the file and the fix."""
+
+
+def parse_note(path: Path, root: Path) -> Note:
+    relative = path.relative_to(root.parent).as_posix() if path.is_relative_to(root.parent) else path.as_posix()
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as error:
+        raise NoteError(f"{relative}: cannot be read as UTF-8 text ({error.__class__.__name__})") from None
+    match = _FRONT_MATTER.match(raw)
+    if not match:
+        raise NoteError(f"{relative}: missing front matter (a '---' block with title and tags)")
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as error:
+        line = getattr(getattr(error, "problem_mark", None), "line", None)
+        where = f" at line {line + 2}" if line is not None else ""
+        raise NoteError(f"{relative}: front matter is not valid YAML{where}") from None
+    if not isinstance(meta, dict) or not str(meta.get("title") or "").strip():
+        raise NoteError(f"{relative}: front matter needs a 'title'")
+    body = match.group(2).strip()
+    if not body:
+        raise NoteError(f"{relative}: the note has no body")
+    return Note(
+        path=relative,
+        slug=path.stem,
+        title=str(meta["title"]).strip(),
+        tags=[str(t) for t in _as_list(meta.get("tags"))],
+        related=[str(r) for r in _as_list(meta.get("related"))],
+        source=str(meta["source"]) if meta.get("source") else None,
+        body=body,
+    )
+
+
+def _as_list(value: object) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def note_files(knowledge_dir: Path) -> list[Path]:
+    return sorted(p for p in knowledge_dir.rglob("*.md") if p.is_file() and not p.name.startswith("."))
+
+
+# --- The source article -------------------------------------------------------------------------------------------
+# The saved web page carries furniture around the article: a translation banner and an advert at the top, and a
+# feedback box, comment system and cookie notice at the end. The article's own sentences are kept as they are.
+
+_TOP_FURNITURE = (
+    re.compile(r"^Traducciones al Espa"),
+    re.compile(r"^Estamos traduciendo"),
+    re.compile(r"^Create a Linode account"),
+    re.compile(r"^This credit will be applied"),
+)
+_END_OF_ARTICLE = re.compile(r"^This page was originally published on")
+_BULLET = re.compile(r"^\s*[\u2022*-]\s+")
+
+
+def convert_source_article(text: str, *, source_name: str, guide: str) -> str:
+    """Turn the saved page into a note: title from the first line, short unpunctuated lines as headings."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    title = lines[0].strip()
+    body_lines: list[str] = []
+    for line in lines[1:]:
+        if _END_OF_ARTICLE.match(line.strip()):
+            break
+        if any(pattern.match(line.strip()) for pattern in _TOP_FURNITURE):
+            continue
+        body_lines.append(line)
+
+    blocks: list[str] = []
+    for index, line in enumerate(body_lines):
+        stripped = line.strip()
+        if not stripped:
+            if blocks and blocks[-1] != "":
+                blocks.append("")
+            continue
+        if _BULLET.match(line):
+            blocks.append("- " + _BULLET.sub("", line).strip())
+        elif _looks_like_heading(stripped, body_lines, index):
+            if blocks and blocks[-1] != "":
+                blocks.append("")
+            blocks.extend([f"## {stripped}", ""])
+        else:
+            blocks.append(stripped)
+    body = re.sub(r"\n{3,}", "\n\n", "\n".join(blocks)).strip()
+    front = yaml.safe_dump(
+        {
+            "title": title,
+            "tags": ["foundations", "source-article"],
+            "related": ["ai-ml-dl", "ml-vs-dl-applications"],
+            "source": guide,
+            "source_file": source_name,
+        },
+        sort_keys=False,
+        allow_unicode=True,
+    )
+    return f"---\n{front}---\n{body}\n"
+
+
+def _looks_like_heading(line: str, lines: list[str], index: int) -> bool:
+    followed_by_blank = index + 1 >= len(lines) or not lines[index + 1].strip()
+    return len(line) <= 70 and not line.endswith((".", ":", "!", ",")) and followed_by_blank

@@ -1,0 +1,71 @@
+import pytest
+
+from bot.grounding import Fact, GroundingGuard
+
+SOURCES = [
+    "Deep learning is a subset of machine learning, and both are subsets of artificial intelligence.",
+    "As a rule, machine learning requires less computing power than deep learning.",
+    "Dropout randomly switches off about 50% of the hidden units during each training step.",
+    "ReLU does not saturate for positive inputs.",
+]
+
+
+def facts(embedder):
+    vectors = embedder.embed(SOURCES)
+    return [Fact(text, vector, f"chunk{i}") for i, (text, vector) in enumerate(zip(SOURCES, vectors, strict=True))]
+
+
+@pytest.fixture
+def rules_only(fake_embedder):
+    """Similarity and overlap floors at zero: only the meaning rules decide."""
+    return GroundingGuard(fake_embedder, min_similarity=0.0, min_overlap=0.0), facts(fake_embedder)
+
+
+@pytest.mark.parametrize(
+    "sentence, reason",
+    [
+        ("Deep learning is not a subset of machine learning.", "negation differs"),
+        ("Machine learning is a subset of deep learning.", "comparison reversed"),
+        ("Deep learning requires less computing power than machine learning.", "comparison reversed"),
+        ("Machine learning requires more computing power than deep learning.", "comparison reversed"),
+        ("Dropout switches off about 80% of the hidden units during training.", "number not in sources"),
+        ("ReLU saturates for positive inputs.", "negation differs"),
+        ("Dropout was introduced by Google for hidden units.", "named term not in sources"),
+        ("Yes.", "fragment"),
+    ],
+)
+def test_meaning_changes_are_rejected(rules_only, sentence, reason):
+    guard, given = rules_only
+    verdict = guard.check(sentence, given)
+    assert not verdict.supported
+    assert verdict.reason == reason
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Deep learning is a subset of machine learning.",
+        "Machine learning requires less computing power than deep learning.",
+        "Dropout switches off about 50% of the hidden units in each training step.",
+        "ReLU does not saturate for positive inputs.",
+    ],
+)
+def test_faithful_restatements_pass_the_rules(rules_only, sentence):
+    guard, given = rules_only
+    assert guard.check(sentence, given).supported
+
+
+def test_words_outside_the_sources_are_rejected(fake_embedder):
+    guard = GroundingGuard(fake_embedder, min_similarity=0.0, min_overlap=0.75)
+    verdict = guard.check("Dropout is a famous cooking technique from Italian kitchens.", facts(fake_embedder))
+    assert verdict.reason == "words not in sources"
+
+
+@pytest.mark.model
+def test_real_embeddings_reject_unrelated_and_keep_paraphrases(real_models):
+    embedder, _ = real_models
+    guard = GroundingGuard(embedder, min_similarity=0.72, min_overlap=0.75)
+    given = facts(embedder)
+    assert guard.check("Deep learning is a subset of machine learning.", given).supported
+    assert not guard.check("Deep learning is less computationally intensive than machine learning.", given).supported
+    assert not guard.check("Neural networks were invented in the 1950s by psychologists.", given).supported

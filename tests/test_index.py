@@ -1,0 +1,101 @@
+import shutil
+
+import pytest
+
+from bot import index as index_module
+from bot.index import IndexUnavailable, build_index, load_index, stale_report
+from tests.conftest import write_note
+
+
+def test_full_build_then_load(knowledge, tmp_path, fake_embedder):
+    index_dir = tmp_path / "index"
+    report = build_index(knowledge, index_dir, fake_embedder)
+    assert sorted(report.added) == ["knowledge/dropout.md", "knowledge/kmeans.md", "knowledge/pooling.md"]
+    loaded = load_index(index_dir)
+    assert loaded.manifest.chunk_count == len(loaded.chunks) == loaded.faiss_index.ntotal
+    assert loaded.manifest.embedder == "fake-hash"
+    assert set(loaded.manifest.files) == set(report.added)
+    assert not stale_report(knowledge, index_dir).stale
+
+
+def test_editing_one_note_reembeds_only_its_chunks(knowledge, tmp_path, fake_embedder):
+    index_dir = tmp_path / "index"
+    build_index(knowledge, index_dir, fake_embedder)
+    path = knowledge / "dropout.md"
+    path.write_text(path.read_text().replace("fact number 11", "fact number eleven"))
+    assert stale_report(knowledge, index_dir).changed == ["knowledge/dropout.md"]
+
+    fake_embedder.embedded.clear()
+    report = build_index(knowledge, index_dir, fake_embedder)
+    assert report.changed == ["knowledge/dropout.md"]
+    assert sorted(report.unchanged) == ["knowledge/kmeans.md", "knowledge/pooling.md"]
+    assert report.chunks_embedded == 1  # only the edited chunk; the note's other chunk is reused
+    assert all("Dropout" in text for text in fake_embedder.embedded)
+    loaded = load_index(index_dir)
+    assert any("fact number eleven" in c.text for c in loaded.chunks)
+
+
+def test_deleting_a_note_removes_its_chunks(knowledge, tmp_path, fake_embedder):
+    index_dir = tmp_path / "index"
+    build_index(knowledge, index_dir, fake_embedder)
+    (knowledge / "pooling.md").unlink()
+    fake_embedder.embedded.clear()
+    report = build_index(knowledge, index_dir, fake_embedder)
+    assert report.removed == ["knowledge/pooling.md"]
+    assert fake_embedder.embedded == []
+    assert all(c.source != "knowledge/pooling.md" for c in load_index(index_dir).chunks)
+
+
+def test_a_build_killed_half_way_leaves_the_old_index(knowledge, tmp_path, fake_embedder, monkeypatch):
+    index_dir = tmp_path / "index"
+    build_index(knowledge, index_dir, fake_embedder)
+    before = load_index(index_dir).manifest.built_at
+    write_note(knowledge, "gans", "Generative adversarial networks")
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # the process dies while writing the FAISS file
+
+    monkeypatch.setattr(index_module, "make_faiss_index", killed)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(knowledge, index_dir, fake_embedder)
+    assert load_index(index_dir).manifest.built_at == before
+    assert any(p.name.endswith(".partial") for p in index_dir.iterdir())
+
+    monkeypatch.undo()
+    build_index(knowledge, index_dir, fake_embedder)
+    assert not any(p.name.endswith(".partial") for p in index_dir.iterdir())
+    assert any(c.source == "knowledge/gans.md" for c in load_index(index_dir).chunks)
+
+
+def test_a_broken_note_is_reported_and_the_rest_still_index(knowledge, tmp_path, fake_embedder):
+    (knowledge / "broken.md").write_text("no front matter")
+    report = build_index(knowledge, tmp_path / "index", fake_embedder)
+    assert list(report.failed) == ["knowledge/broken.md"]
+    assert len(report.added) == 3
+
+
+def test_missing_or_corrupt_index_says_what_to_run(knowledge, tmp_path, fake_embedder):
+    index_dir = tmp_path / "index"
+    with pytest.raises(IndexUnavailable, match="mlbot index build"):
+        load_index(index_dir)
+    build_index(knowledge, index_dir, fake_embedder)
+    version = (index_dir / "CURRENT").read_text().strip()
+    (index_dir / version / "chunks.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexUnavailable, match="--full"):
+        load_index(index_dir)
+    shutil.rmtree(index_dir / version)
+    with pytest.raises(IndexUnavailable):
+        load_index(index_dir)
+
+
+def test_changing_the_embedder_rebuilds_everything(knowledge, tmp_path, fake_embedder):
+    index_dir = tmp_path / "index"
+    build_index(knowledge, index_dir, fake_embedder)
+    fake_embedder.name = "another-model"
+    report = build_index(knowledge, index_dir, fake_embedder)
+    assert report.chunks_reused == 0
+
+
+def test_large_indexes_use_ivf():
+    assert index_module._index_type(1_000) == "Flat"
+    assert index_module._index_type(1_000_000).startswith("IVF")
