@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -17,16 +19,17 @@ from bot.index import LoadedIndex
 from bot.models import Answer, AnswerSentence, Retrieval, Source
 from bot.retrieval import Retriever
 from bot.settings import Settings
-from bot.text import clean_markdown, has_control_characters, split_sentences
+from bot.text import clean_markdown, content_words, has_control_characters, split_sentences
 
 REFUSAL = (
     "Sorry, I can only help with machine learning and deep learning, and my notes have nothing on that; "
     "try asking about topics such as overfitting, gradient descent, random forests or transformers."
 )
-SYSTEM_PROMPT = "You answer questions about machine learning. Use only the numbered facts. Be brief."
+SYSTEM_PROMPT = "You rewrite facts about machine learning. Use only the numbered facts. Never add information."
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|this|these|those)\b", re.IGNORECASE)
 _CONTINUATION = re.compile(r"^\s*(and|what about|how about|also|then)\b", re.IGNORECASE)
 _CITATION = re.compile(r"\s*\[\d+(?:,\s*\d+)*\]")
+_SENTENCE_DONE = re.compile(r"(?<!e\.g)(?<!i\.e)[.!?][\"')\]]*\s*$")
 _DEFINITION_QUESTION = re.compile(r"^\s*(what\s+(is|are|does)|define|explain|describe|who|tell me about)\b", re.I)
 
 
@@ -104,6 +107,7 @@ class AnswerService:
         index: LoadedIndex,
         embedder: Embedder,
         generator: Generator | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.index = index
@@ -111,7 +115,8 @@ class AnswerService:
         self.generator = generator or ExtractiveGenerator()
         self.retriever = Retriever(index, embedder, settings)
         self.guard = GroundingGuard(embedder, settings.guard_min_similarity, settings.guard_min_overlap)
-        self.warnings: list[str] = []
+        self._warn = warn or (lambda line: print(f"mlbot: {line}", file=sys.stderr))
+        self._warned: set[str] = set()
 
     def answer(
         self,
@@ -147,19 +152,39 @@ class AnswerService:
     # --- composition --------------------------------------------------------------------------------------------
 
     def _candidates(self, question: str, query_vector: np.ndarray, retrieval: Retrieval) -> list[_Candidate]:
-        """Sentences of the retrieved chunks, scored by similarity to the question and the chunk's rank."""
-        wants_definition = bool(_DEFINITION_QUESTION.match(question))
+        """Sentences of the retrieved chunks, scored by meaning, by the question's own words and by chunk rank.
+
+        The embedding finds the topic; the word match finds the aspect asked about ("parameters", "train").
+        Words are weighted by how rare they are among the retrieved sentences, so the topic's name, which
+        every sentence shares, counts for little.
+        """
+        wants_definition = bool(_DEFINITION_QUESTION.match(question)) and len(question.split()) <= 7
+        asked = set(content_words(question))
         positions = self.retriever.positions(retrieval)
-        candidates: list[_Candidate] = []
+        rows: list[tuple[int, str, np.ndarray, str, set[str], float]] = []
         for rank, (hit, position) in enumerate(zip(retrieval.hits, positions, strict=True)):
-            rows = self.index.sentence_rows(position)
-            vectors = np.asarray(self.index.sentence_vectors[rows.start : rows.stop])
+            span = self.index.sentence_rows(position)
+            vectors = np.asarray(self.index.sentence_vectors[span.start : span.stop])
             similarities = vectors @ query_vector
+            heading_words = set(content_words(" ".join(hit.chunk.heading_path)))
             for i, sentence in enumerate(hit.chunk.sentences):
-                score = float(similarities[i]) - 0.03 * rank
+                score = float(similarities[i]) - self.settings.rank_penalty * rank
                 if wants_definition and i == 0 and not hit.chunk.heading_path:
                     score += 0.08  # a note's opening sentence defines its topic
-                candidates.append(_Candidate(sentence, vectors[i], hit.chunk.id, score))
+                words = heading_words | set(content_words(sentence))
+                rows.append((rank, sentence, vectors[i], hit.chunk.id, words & asked, score))
+        total = len(rows) or 1
+        weight = {w: math.log((1 + total) / (1 + sum(w in r[4] for r in rows))) for w in asked}
+        denominator = sum(weight.values()) or 1.0
+        candidates = [
+            _Candidate(
+                sentence,
+                vector,
+                chunk_id,
+                score + self.settings.word_match_weight * sum(weight[w] for w in matched) / denominator,
+            )
+            for _, sentence, vector, chunk_id, matched, score in rows
+        ]
         return sorted(candidates, key=lambda c: c.score, reverse=True)
 
     def _select(self, candidates: list[_Candidate], count: int, chosen: list[np.ndarray] | None = None):
@@ -178,37 +203,44 @@ class AnswerService:
         return picked
 
     def _compose(self, question, standalone, query_vector, retrieval, on_text) -> Answer:
+        """The best source sentence leads, quoted at once; the model then joins the next two into one sentence.
+
+        A joined sentence is shown only if it passes the grounding guard; otherwise those two facts are quoted.
+        """
         candidates = self._candidates(standalone, query_vector, retrieval)
         context = self._select(candidates, self.settings.context_sentences)
-        facts = [Fact(c.text, c.vector, c.chunk_id) for c in context]
-        kept: list[AnswerSentence] = []
-        kept_vectors: list[np.ndarray] = []
-        generated = 0
+        lead, rest = context[0], context[1:]
+        kept = [AnswerSentence(text=lead.text, source_ids=[lead.chunk_id], generated=False)]
+        kept_vectors = [lead.vector]
+        if on_text:
+            on_text(lead.text)
 
-        if self.generator.is_language_model and facts:
-            for sentence in self._generated_sentences(standalone, facts):
+        generated = composed = 0
+        wanted = self.settings.answer_sentences - 1
+        if self.generator.is_language_model and len(rest) >= 2 and wanted >= 1:
+            facts = [Fact(c.text, c.vector, c.chunk_id) for c in rest[:2]]
+            for sentence in self._joined_sentence(standalone, facts):
                 generated += 1
                 vector = self.embedder.embed([sentence])[0]
                 verdict = self.guard.check(sentence, facts, vector)
-                if not verdict.supported or any(float(np.dot(vector, v)) > 0.9 for v in kept_vectors):
-                    continue
-                supporting = [facts[i].chunk_id for i in verdict.facts]
-                kept.append(AnswerSentence(text=sentence, source_ids=supporting, generated=True))
-                kept_vectors.append(vector)
-                if on_text:
-                    on_text(sentence)
-                if len(kept) >= self.settings.answer_sentences:
-                    break
+                if verdict.supported and float(np.dot(vector, lead.vector)) < 0.9:
+                    kept.append(
+                        AnswerSentence(
+                            text=sentence, source_ids=[facts[i].chunk_id for i in verdict.facts], generated=True
+                        )
+                    )
+                    kept_vectors.extend(facts[i].vector for i in verdict.facts)
+                    composed = 1
+                    if on_text:
+                        on_text(sentence)
 
-        generated_kept = len(kept)
-        # Fill the answer up with quoted sentences: extractive when the model's output did not survive the guard.
-        for candidate in self._select(candidates, self.settings.answer_sentences - len(kept), kept_vectors):
+        # Quoted sentences fill what the model did not compose (all of it without a model).
+        for candidate in self._select(rest, self.settings.answer_sentences - len(kept), kept_vectors):
             kept.append(AnswerSentence(text=candidate.text, source_ids=[candidate.chunk_id], generated=False))
             kept_vectors.append(candidate.vector)
             if on_text:
                 on_text(candidate.text)
 
-        mode = "generated" if generated_kept == len(kept) else "mixed" if generated_kept else "extractive"
         return Answer(
             question=question,
             standalone_question=standalone,
@@ -216,30 +248,40 @@ class AnswerService:
             refused=False,
             sentences=kept,
             sources=self._sources(retrieval, kept),
-            mode=mode,
+            mode="mixed" if composed else "extractive",
             generated_sentences=generated,
-            kept_sentences=generated_kept,
+            kept_sentences=composed,
         )
 
-    def _generated_sentences(self, question: str, facts: list[Fact]):
-        numbered = "\n".join(f"[{i + 1}] {f.text}" for i, f in enumerate(facts))
+    def _joined_sentence(self, question: str, facts: list[Fact]):
+        """Ask the model for one sentence that joins two facts; stop decoding as soon as it ends."""
         messages = [
             {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": f"Facts:\n{numbered}\n\nQuestion: {question}\nAnswer in two sentences."},
+            {
+                "role": "user",
+                "content": f"Facts:\n[1] {facts[0].text}\n[2] {facts[1].text}\n\nQuestion: {question}\n"
+                "Combine facts [1] and [2] into one sentence that answers the question. Use the facts' own words.",
+            },
         ]
         buffer = ""
+        stream = self.generator.stream(messages, self.settings.max_new_tokens)
         try:
-            for piece in self.generator.stream(messages, self.settings.max_new_tokens):
+            for piece in stream:
                 buffer += piece
-                sentences = split_sentences(buffer.replace("\n", " "))
-                while len(sentences) > 1:  # the last one may still be growing
-                    yield _tidy(sentences.pop(0))
-                    buffer = " ".join(sentences)
+                if _SENTENCE_DONE.search(buffer) and len(buffer.split()) >= 6:
+                    break
         except GeneratorUnavailable as error:
-            self.warnings.append(str(error))
+            if str(error) not in self._warned:  # one line per distinct problem, not one per question
+                self._warned.add(str(error))
+                self._warn(f"{error}; answering extractively")
             return
-        if buffer.strip() and buffer.rstrip().endswith((".", "!", "?")):
-            yield _tidy(buffer)
+        finally:
+            close = getattr(stream, "close", None)
+            if close:
+                close()
+        sentence = _tidy(split_sentences(buffer.replace("\n", " "))[0]) if buffer.strip() else ""
+        if sentence.endswith((".", "!", "?")):
+            yield sentence
 
     def _sources(self, retrieval: Retrieval, sentences: list[AnswerSentence]) -> list[Source]:
         cited = {cid for s in sentences for cid in s.source_ids}

@@ -8,6 +8,7 @@ similarity), keep the sources' negations, numbers and named terms, and keep comp
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,18 +61,20 @@ class GroundingGuard:
         support = [best]
         if len(order) > 1 and _overlap(sentence_words, [facts[best].text]) < 1.0:
             second = order[1]
-            if _overlap(sentence_words, [facts[best].text, facts[second].text]) > _overlap(
-                sentence_words, [facts[best].text]
-            ):
-                support.append(second)  # a join of two source sentences
+            # A join must take real content from both facts, not borrow a stray word to paper over a swap.
+            borrowed = set(sentence_words) & _stems(facts[second].text) - _stems(facts[best].text)
+            if len(borrowed) >= 2:
+                support.append(second)
         texts = [facts[i].text for i in support]
         similarity = float(similarities[best])
         overlap = _overlap(sentence_words, texts)
         verdict = Verdict(False, "", support, similarity, overlap)
         if similarity < self.min_similarity:
             verdict.reason = "meaning differs"
-        elif overlap < self.min_overlap:
+        elif overlap < self.min_overlap or len(_unsupported(sentence_words, texts)) > 1:
             verdict.reason = "words not in sources"
+        elif sentence_words[0] not in _stems(facts[best].text):
+            verdict.reason = "subject not in sources"
         elif not _same_negation(sentence, texts):
             verdict.reason = "negation differs"
         elif not _numbers_supported(sentence, texts):
@@ -86,9 +89,25 @@ class GroundingGuard:
         return verdict
 
 
+def _stems(text: str) -> set[str]:
+    return set(content_words(text))
+
+
 def _overlap(sentence_words: list[str], texts: list[str]) -> float:
-    source = {w for t in texts for w in content_words(t)}
-    return sum(w in source for w in sentence_words) / len(sentence_words)
+    """Share of the sentence's content words found in the sources, counting repeats: a phrase used twice
+    ("... gets passed along, and ... gets passed along") needs two occurrences in the sources."""
+    return 1.0 - len(_unsupported(sentence_words, texts)) / len(sentence_words)
+
+
+def _unsupported(sentence_words: list[str], texts: list[str]) -> list[str]:
+    available = Counter(content_words(" ".join(texts)))
+    missing = []
+    for word in sentence_words:
+        if available[word] > 0:
+            available[word] -= 1
+        else:
+            missing.append(word)
+    return missing
 
 
 def _negated(text: str) -> bool:

@@ -38,4 +38,4 @@ def load_service(
             warn(warning)
     else:
         generator = ExtractiveGenerator()
-    return AnswerService(settings, index, embedder, generator)
+    return AnswerService(settings, index, embedder, generator, warn=warn)

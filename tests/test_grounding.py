@@ -7,6 +7,8 @@ SOURCES = [
     "As a rule, machine learning requires less computing power than deep learning.",
     "Dropout randomly switches off about 50% of the hidden units during each training step.",
     "ReLU does not saturate for positive inputs.",
+    "Hyperparameters are set by the practitioner before training begins.",
+    "Bagging, short for bootstrap aggregating, trains copies of one algorithm on bootstrap samples.",
 ]
 
 
@@ -30,7 +32,11 @@ def rules_only(fake_embedder):
         ("Machine learning requires more computing power than deep learning.", "comparison reversed"),
         ("Dropout switches off about 80% of the hidden units during training.", "number not in sources"),
         ("ReLU saturates for positive inputs.", "negation differs"),
-        ("Dropout was introduced by Google for hidden units.", "named term not in sources"),
+        ("Dropout switches off about 50% of the hidden units at Google in each step.", "named term not in sources"),
+        ("Parameters are set by the practitioner before training begins.", "subject not in sources"),
+        ("Boosting, short for bootstrap aggregating, trains copies of one algorithm.", "subject not in sources"),
+        ("Dropout was introduced by researchers in Toronto for hidden units.", "words not in sources"),
+        ("Bagging trains copies of one algorithm, and bagging trains copies of samples.", "words not in sources"),
         ("Yes.", "fragment"),
     ],
 )

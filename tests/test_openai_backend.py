@@ -1,0 +1,97 @@
+"""The OpenAI-compatible backend against a small local HTTP server; failures fall back to quoting."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+
+from bot.answering import AnswerService
+from bot.generation import GeneratorUnavailable, OpenAICompatibleGenerator
+from bot.settings import Settings
+
+
+class CompletionHandler(BaseHTTPRequestHandler):
+    reply = "Hello world. Second sentence."
+    delay = 0.0
+    requests: list[dict] = []
+
+    def do_POST(self):  # noqa: N802 - the http.server API
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        CompletionHandler.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), **body})
+        time.sleep(self.delay)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for word in self.reply.split(" "):
+            chunk = {"choices": [{"delta": {"content": word + " "}}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.flush()
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    CompletionHandler.requests = []
+    CompletionHandler.delay = 0.0
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), CompletionHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/v1"
+    httpd.shutdown()
+
+
+def settings_for(url: str, **extra) -> Settings:
+    return Settings(generator_backend="openai", openai_base_url=url, openai_model="smollm2", **extra)
+
+
+def test_streams_chat_completions(server):
+    generator = OpenAICompatibleGenerator(settings_for(server, openai_api_key="sk-test"))
+    text = "".join(generator.stream([{"role": "user", "content": "hi"}], 20))
+    assert text.strip() == "Hello world. Second sentence."
+    request = CompletionHandler.requests[0]
+    assert request["path"] == "/v1/chat/completions"
+    assert request["stream"] is True and request["temperature"] == 0 and request["max_tokens"] == 20
+    assert request["auth"] == "Bearer sk-test"
+    assert "sk-test" not in repr(settings_for(server, openai_api_key="sk-test"))
+
+
+def test_unreachable_server_raises_generator_unavailable():
+    generator = OpenAICompatibleGenerator(settings_for("http://127.0.0.1:9/v1", openai_timeout_s=1))
+    with pytest.raises(GeneratorUnavailable, match="unreachable"):
+        list(generator.stream([{"role": "user", "content": "hi"}], 20))
+
+
+def test_slow_server_times_out(server):
+    CompletionHandler.delay = 2.0
+    generator = OpenAICompatibleGenerator(settings_for(server, openai_timeout_s=0.3))
+    started = time.perf_counter()
+    with pytest.raises(GeneratorUnavailable):
+        list(generator.stream([{"role": "user", "content": "hi"}], 20))
+    assert time.perf_counter() - started < 1.9
+
+
+def test_answer_falls_back_to_quotes_with_one_warning(knowledge, tmp_path, fake_embedder):
+    from bot.index import build_index, load_index
+
+    build_index(knowledge, tmp_path / "index", fake_embedder)
+    settings = settings_for("http://127.0.0.1:9/v1", openai_timeout_s=1, relevance_floor=0.0)
+    warnings: list[str] = []
+    service = AnswerService(
+        settings,
+        load_index(tmp_path / "index"),
+        fake_embedder,
+        OpenAICompatibleGenerator(settings),
+        warn=warnings.append,
+    )
+    for _ in range(2):
+        answer = service.answer("What is dropout fact number 3?")
+        assert not answer.refused and answer.mode == "extractive"
+        assert all(not s.generated for s in answer.sentences)
+    assert len(warnings) == 1 and "unreachable" in warnings[0]
+    assert np.isfinite(answer.timings_ms["total"])
