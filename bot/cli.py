@@ -1,4 +1,4 @@
-"""The `mlbot` command line: ask, chat, index, eval. Heavy imports live inside the commands."""
+"""The `mlbot` command line: ask, chat, index, eval, discord, feedback. Heavy imports live inside the commands."""
 
 from __future__ import annotations
 
@@ -230,3 +230,41 @@ def import_source(path: Path, guide: str, out: Path) -> None:
 
     out.write_text(convert_source_article(path.read_text(encoding="utf-8"), source_name=path.name, guide=guide))
     click.echo(f"wrote {out}")
+
+
+@main.command("discord")
+def discord_command() -> None:
+    """Run the Discord bot (token from DISCORD_TOKEN, MLBOT_DISCORD_TOKEN or .env; see README)."""
+    settings = _settings()
+    from bot.discord_bot import DiscordStartError, discord_token, run, shard_problem
+
+    token = discord_token(settings)
+    if token is None:
+        _fail("no Discord token: set DISCORD_TOKEN (or MLBOT_DISCORD_TOKEN, or put it in .env)")
+    if problem := shard_problem(settings):
+        _fail(problem)
+    service = _service(settings)
+    try:
+        run(settings, service, token)
+    except DiscordStartError as error:
+        _fail(str(error))
+    except KeyboardInterrupt:
+        click.echo("mlbot: stopped", err=True)
+
+
+@main.command()
+@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path), help="Default: MLBOT_FEEDBACK_FILE.")
+@click.option("--recent", default=5, show_default=True, help="How many of the latest thumbs-down answers to list.")
+def feedback(path: Path | None, recent: int) -> None:
+    """Summarise the thumbs-up/down votes from Discord: totals, notes behind bad answers, latest thumbs-down."""
+    from bot.feedback import render, summarise
+
+    path = path or _settings().feedback_file
+    if not path.is_file():
+        click.echo(f"no feedback yet: {path} does not exist (votes on Discord answers are appended there)")
+        return
+    try:
+        summary = summarise(path, recent=recent)
+    except OSError as error:
+        _fail(f"cannot read {path}: {error.strerror}")
+    click.echo(render(summary, path))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     )
     context_sentences: int = Field(default=4, ge=1, le=12)
     answer_sentences: int = Field(default=3, ge=1, le=8)
+    rank_penalty: float = Field(default=0.03, ge=0.0, le=1.0, description="Score lost per retrieval rank of a chunk.")
+    word_match_weight: float = Field(
+        default=0.15, ge=0.0, le=1.0, description="Weight of the question's words in sentence choice."
+    )
 
     # Grounding guard.
     guard_min_similarity: float = Field(default=0.72, ge=0.0, le=1.0)
@@ -62,13 +66,19 @@ class Settings(BaseSettings):
     rebuild_if_stale: bool = False
 
     # Discord.
-    discord_token: SecretStr | None = None
+    # Also read from plain DISCORD_TOKEN, the name Discord's guides use ("discord_token" keeps Settings(...) working).
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("MLBOT_DISCORD_TOKEN", "DISCORD_TOKEN", "discord_token")
+    )
     discord_dev_guild_id: int | None = None
     discord_owner_ids: list[int] = Field(default_factory=list)
     discord_queue_size: int = Field(default=20, ge=1)
     discord_cooldown_s: float = Field(default=5.0, ge=0)
     discord_memory_ttl_s: float = Field(default=3600.0, gt=0)
     discord_sharded: bool = False
+    # Several processes over shard ranges: each sets the same count and its own ids, e.g. [0,1,2,3] and [4,5,6,7].
+    discord_shard_count: int | None = Field(default=None, ge=1)
+    discord_shard_ids: list[int] = Field(default_factory=list)
     discord_edit_interval_s: float = Field(default=1.0, ge=0.2)
     feedback_file: Path = PROJECT_ROOT / "feedback.jsonl"
 
