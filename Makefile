@@ -13,7 +13,7 @@ TORCH_PIP_ARGS ?=
 export HF_HUB_OFFLINE = 1
 export TOKENIZERS_PARALLELISM = false
 
-.PHONY: setup chat test lint index eval bench clean
+.PHONY: setup chat test lint index eval bench bench-deps clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,11 @@ eval: setup
 
 bench: setup
 	$(PY) benchmarks/bench.py
+
+# Benchmark-only: llama-cpp-python compiles llama.cpp (about five minutes); the bot never needs it.
+bench-deps: setup
+	$(PIP) install -q -e '.[dev,bench]'
+	$(PY) benchmarks/decode_speed.py --server
 
 clean:
 	rm -rf $(VENV) .pytest_cache

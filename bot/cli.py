@@ -28,12 +28,13 @@ def _settings():
 
 
 def _service(settings, with_generator: bool = True):
+    from bot.embedding import EmbedderUnavailable
     from bot.index import IndexUnavailable
     from bot.runtime import load_service
 
     try:
         return load_service(settings, with_generator=with_generator)
-    except IndexUnavailable as error:
+    except (IndexUnavailable, EmbedderUnavailable) as error:
         _fail(str(error))
 
 
@@ -158,14 +159,14 @@ def index() -> None:
 @click.option("--full", is_flag=True, help="Re-embed everything instead of only what changed.")
 def index_build(full: bool) -> None:
     """Embed added or changed notes, drop removed ones, reuse the rest."""
-    from bot.embedding import SentenceTransformerEmbedder
+    from bot.embedding import EmbedderUnavailable, make_embedder
     from bot.index import IndexUnavailable, build_index, describe
 
     settings = _settings()
     try:
-        embedder = SentenceTransformerEmbedder(settings.embedding_model, settings.generator_threads)
+        embedder = make_embedder(settings, for_build=True)
         report = build_index(settings.knowledge_dir, settings.index_dir, embedder, full=full)
-    except IndexUnavailable as error:
+    except (IndexUnavailable, EmbedderUnavailable) as error:
         _fail(str(error))
     for path, problem in report.failed.items():
         click.echo(f"mlbot: skipped {path}: {problem.split(': ', 1)[-1]}", err=True)

@@ -368,9 +368,11 @@ Rebuild = Callable[[Settings, Any], tuple[BuildReport, Any]]
 def rebuild_service(settings: Settings, service) -> tuple[BuildReport, Any]:
     """In a worker thread: embed what changed, load the new version, and wire a fresh service around it."""
     from bot.answering import AnswerService
+    from bot.embedding import make_embedder
     from bot.index import build_index, load_index
 
-    report = build_index(settings.knowledge_dir, settings.index_dir, service.embedder, show_progress=False)
+    builder = make_embedder(settings, for_build=True)  # the reference embedder writes index vectors
+    report = build_index(settings.knowledge_dir, settings.index_dir, builder, show_progress=False)
     if not report.touched:
         return report, None
     fresh = AnswerService(settings, load_index(settings.index_dir), service.embedder, service.generator)

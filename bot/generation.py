@@ -53,8 +53,12 @@ def bundled_gguf() -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-class TransformersGenerator:
-    """A local causal LM; a GGUF file is de-quantized once and cached as safetensors, keyed by its hash."""
+class LocalGenerator:
+    """A local causal LM. A GGUF file is de-quantized once and cached as safetensors, keyed by its hash.
+
+    Llama-architecture models (SmolLM2) run on the lean decoder in `llama_decoder.py`; any other local
+    transformers model runs on transformers itself (`MLBOT_GENERATOR_ENGINE=transformers` forces that path).
+    """
 
     is_language_model = True
 
@@ -68,49 +72,50 @@ class TransformersGenerator:
 
         if settings.generator_threads:
             torch.set_num_threads(settings.generator_threads)
-        self._torch = torch
-        self.dtype = getattr(torch, settings.generator_dtype)
-        self.name = location.name
-        model_dir = self._converted(location, settings.cache_dir) if location.suffix == ".gguf" else location
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
+        folder = converted_gguf(location, settings.cache_dir) if location.suffix == ".gguf" else location
+        model_type = _read_json(folder / "config.json").get("model_type")
+        dtype = settings.generator_dtype
+        if dtype == "auto":
+            dtype = "int4" if location.suffix == ".gguf" else "bfloat16"
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-            self.model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=self.dtype, local_files_only=True)
-        except (OSError, ValueError) as error:
-            raise GeneratorUnavailable(f"cannot load generator from {model_dir}: {error}") from None
-        self.model.eval()
+            if settings.generator_engine == "lean" and model_type == "llama":
+                from bot.llama_decoder import LlamaDecoder
+
+                self._decoder = LlamaDecoder(folder, dtype)
+            elif dtype in ("int8", "int4"):
+                raise GeneratorUnavailable(f"{dtype} weights need the lean engine and a llama model; use bfloat16")
+            else:
+                self._decoder = _TransformersDecoder(folder, dtype)
+        except (OSError, ValueError, KeyError) as error:
+            raise GeneratorUnavailable(f"cannot load generator from {folder}: {error}") from None
+        engine = "transformers" if isinstance(self._decoder, _TransformersDecoder) else "lean"
+        self.name = f"{location.name} ({engine}, {dtype})"
         self._lock = threading.Lock()  # one decode at a time: the model is not re-entrant
 
-    def _converted(self, gguf: Path, cache_dir: Path) -> Path:
-        digest = _file_digest(gguf)
-        target = cache_dir / "models" / f"{gguf.stem}-{digest[:16]}"
-        if (target / "config.json").is_file():
-            return target
+    def stream(self, messages: list[dict[str, str]], max_new_tokens: int) -> Iterator[str]:
+        with self._lock:
+            yield from self._decoder.stream(messages, max_new_tokens)
+
+
+class _TransformersDecoder:
+    """Greedy decoding through transformers, for models the lean decoder does not cover."""
+
+    def __init__(self, folder: Path, dtype: str) -> None:
+        import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        print(f"mlbot: converting {gguf.name} once (cached in {target})", file=sys.stderr)
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=self._torch.float32)
-        staging = target.with_name(target.name + f".tmp{os.getpid()}")
-        # The weights are plain tensors after de-quantization; drop the GGUF marker so they can be saved.
-        model.hf_quantizer = None
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
-        if not target.exists():
-            staging.replace(target)
-        return target
+        self._torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        self.model = AutoModelForCausalLM.from_pretrained(folder, dtype=getattr(torch, dtype), local_files_only=True)
+        self.model.eval()
 
     def stream(self, messages: list[dict[str, str]], max_new_tokens: int) -> Iterator[str]:
         torch = self._torch
-        with self._lock, torch.inference_mode():
+        with torch.inference_mode():
             prompt = self.tokenizer.apply_chat_template(
                 messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
             )
-            input_ids = prompt["input_ids"]
-            output = self.model(input_ids=input_ids, use_cache=True, logits_to_keep=1)
+            output = self.model(input_ids=prompt["input_ids"], use_cache=True, logits_to_keep=1)
             generated: list[int] = []
             emitted = ""
             eos = {self.tokenizer.eos_token_id, *(_as_list(self.model.generation_config.eos_token_id))}
@@ -124,6 +129,52 @@ class TransformersGenerator:
                     yield text[len(emitted) :]
                     emitted = text
                 output = self.model(input_ids=torch.tensor([[next_id]]), cache=output.cache, use_cache=True)
+
+
+def converted_gguf(gguf: Path, cache_dir: Path) -> Path:
+    """The GGUF file de-quantized to a safetensors folder, converted once and reused at every start."""
+    digest = _cached_digest(gguf, cache_dir)
+    target = cache_dir / "models" / f"{gguf.stem}-{digest[:16]}"
+    if (target / "config.json").is_file():
+        return target
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    print(f"mlbot: converting {gguf.name} once (cached in {target})", file=sys.stderr)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    staging = target.with_name(target.name + f".tmp{os.getpid()}")
+    # The weights are plain tensors after de-quantization; drop the GGUF marker so they can be saved.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    if not target.exists():
+        staging.replace(target)
+    return target
+
+
+def _cached_digest(path: Path, cache_dir: Path) -> str:
+    """SHA-256 of a large file, remembered by size and modification time so a start does not re-read it."""
+    stat = path.stat()
+    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    ledger = cache_dir / "models" / "digests.json"
+    known = _read_json(ledger)
+    if key not in known:
+        known[key] = _file_digest(path)
+        ledger.parent.mkdir(parents=True, exist_ok=True)
+        temporary = ledger.with_suffix(f".tmp{os.getpid()}")
+        temporary.write_text(json.dumps(known, indent=1))
+        temporary.replace(ledger)
+    return known[key]
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 class OpenAICompatibleGenerator:
@@ -180,7 +231,7 @@ def make_generator(settings: Settings) -> tuple[Generator, str | None]:
     try:
         if settings.generator_backend == "openai":
             return OpenAICompatibleGenerator(settings), None
-        return TransformersGenerator(settings), None
+        return LocalGenerator(settings), None
     except GeneratorUnavailable as error:
         return ExtractiveGenerator(), f"{error}; answering extractively (run `make setup` to install the model)"
 

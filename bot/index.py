@@ -6,6 +6,7 @@ CURRENT atomically, so a build killed half-way leaves the previous index loadabl
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -25,6 +26,7 @@ from bot.notes import NoteError, note_files, parse_note
 
 CURRENT = "CURRENT"
 FLAT_LIMIT = 50_000  # exact search below this many chunks; IVF with 8-bit codes above
+POSTINGS_LIMIT = 20_000  # above FLAT_LIMIT, a term keeps only its best-scoring chunks (static index pruning)
 
 
 class IndexUnavailable(RuntimeError):
@@ -220,17 +222,39 @@ def make_faiss_index(vectors: np.ndarray, index_type: str):
     return index
 
 
+def prune_postings(scores: dict, limit: int) -> None:
+    """Keep each term's `limit` best-scoring chunks, so a question touches a bounded number of postings.
+
+    A term common enough to lose postings is one that barely ranks anything; rare terms keep them all.
+    """
+    data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
+    keep = np.ones(len(data), dtype=bool)
+    for term in np.flatnonzero(np.diff(indptr) > limit):
+        start, end = int(indptr[term]), int(indptr[term + 1])
+        weakest = np.argpartition(data[start:end], end - start - limit)[: end - start - limit]
+        keep[start + weakest] = False
+    counts = np.add.reduceat(keep, indptr[:-1]) if len(data) else np.zeros(len(indptr) - 1, dtype=np.int64)
+    counts[np.diff(indptr) == 0] = 0  # reduceat repeats a value for empty ranges
+    scores["data"], scores["indices"] = data[keep], indices[keep]
+    scores["indptr"] = np.concatenate([[0], np.cumsum(counts)]).astype(indptr.dtype)
+
+
 def bm25_text(chunk: Chunk) -> str:
     return f"{chunk.heading}\n{chunk.text}"
 
 
 def bm25_tokenize(texts: list[str]):
     import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
+
+
+@functools.cache
+def _stemmer():
+    """One English stemmer for the process: building it costs more than stemming a question."""
     import Stemmer
 
-    return bm25s.tokenize(
-        texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False, return_ids=False
-    )
+    return Stemmer.Stemmer("english")
 
 
 def _write_version(
@@ -252,6 +276,8 @@ def _write_version(
     faiss.write_index(make_faiss_index(chunk_vectors, manifest.index_type), str(staging / "chunks.faiss"))
     bm25 = bm25s.BM25()
     bm25.index(bm25_tokenize([bm25_text(c) for c in chunks]), show_progress=False)
+    if len(chunks) > FLAT_LIMIT:
+        prune_postings(bm25.scores, POSTINGS_LIMIT)
     bm25.save(str(staging / "bm25"), show_progress=False)
     (staging / "manifest.json").write_text(manifest.model_dump_json(indent=1) + "\n")
     for path in staging.rglob("*"):

@@ -52,11 +52,22 @@ class Retriever:
         return self._positions
 
     def _lexical(self, query: str, k: int) -> list[int]:
+        """BM25 over the question's terms' postings only: the cost follows the postings touched, not the index size."""
         tokens = bm25_tokenize([query])
-        if not tokens or not tokens[0]:
+        vocabulary = self.index.bm25.vocab_dict
+        term_ids = [vocabulary[t] for t in (tokens[0] if tokens else []) if t in vocabulary]  # repeats count twice
+        if not term_ids:
             return []
-        known = [t for t in tokens[0] if t in self.index.bm25.vocab_dict]
-        if not known:
+        scores = self.index.bm25.scores
+        indptr = scores["indptr"]
+        spans = [(int(indptr[t]), int(indptr[t + 1])) for t in term_ids]
+        documents = np.concatenate([scores["indices"][a:b] for a, b in spans])
+        weights = np.concatenate([scores["data"][a:b] for a, b in spans])
+        if not len(documents):
             return []
-        documents, scores = self.index.bm25.retrieve([known], k=k, show_progress=False, n_threads=1)
-        return [int(d) for d, s in zip(documents[0], scores[0], strict=True) if s > 0]
+        unique, inverse = np.unique(documents, return_inverse=True)
+        totals = np.bincount(inverse, weights=weights)
+        count = min(k, len(unique))
+        best = np.argpartition(-totals, count - 1)[:count]
+        best = best[np.argsort(-totals[best], kind="stable")]
+        return [int(unique[i]) for i in best if totals[i] > 0]

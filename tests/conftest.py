@@ -76,12 +76,12 @@ def knowledge(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def real_models():
     """The real embedder and generator, loaded once for every test that needs their behaviour."""
-    from bot.embedding import SentenceTransformerEmbedder
-    from bot.generation import TransformersGenerator
+    from bot.embedding import make_embedder
+    from bot.generation import LocalGenerator
     from bot.settings import Settings
 
     settings = Settings()
-    return SentenceTransformerEmbedder(), TransformersGenerator(settings)
+    return make_embedder(settings), LocalGenerator(settings)
 
 
 @pytest.fixture(scope="session")

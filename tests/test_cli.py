@@ -96,6 +96,10 @@ def test_missing_knowledge_folder(tmp_path):
     assert_one_line_error(run(["ask", "What is ML?"], MLBOT_KNOWLEDGE_DIR=str(tmp_path / "nowhere")), "knowledge")
 
 
+def test_missing_embedding_model_says_which_setting(tmp_path):
+    assert_one_line_error(run(["ask", "What is ML?"], MLBOT_EMBEDDING_MODEL=str(tmp_path)), "MLBOT_EMBEDDING_MODEL")
+
+
 def test_invalid_settings_name_the_variable():
     assert_one_line_error(run(["ask", "What is ML?"], MLBOT_TOP_K="lots"), "MLBOT_TOP_K")
 

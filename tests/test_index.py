@@ -99,3 +99,38 @@ def test_changing_the_embedder_rebuilds_everything(knowledge, tmp_path, fake_emb
 def test_large_indexes_use_ivf():
     assert index_module._index_type(1_000) == "Flat"
     assert index_module._index_type(1_000_000).startswith("IVF")
+
+
+def test_pruned_postings_keep_each_terms_best_chunks():
+    import numpy as np
+
+    from bot.index import prune_postings
+
+    # Three terms: postings of 5, 0 and 3 chunks; keep at most 2 per term.
+    scores = {
+        "data": np.array([0.1, 0.9, 0.5, 0.3, 0.7, 2.0, 1.0, 3.0], dtype=np.float32),
+        "indices": np.array([0, 1, 2, 3, 4, 0, 1, 2], dtype=np.int32),
+        "indptr": np.array([0, 5, 5, 8], dtype=np.int64),
+        "num_docs": 5,
+    }
+    prune_postings(scores, 2)
+    assert scores["indptr"].tolist() == [0, 2, 2, 4]
+    assert sorted(scores["indices"][0:2].tolist()) == [1, 4]  # 0.9 and 0.7 survive
+    assert sorted(scores["indices"][2:4].tolist()) == [0, 2]  # 2.0 and 3.0 survive
+
+
+def test_lexical_search_ranks_like_bm25s(knowledge, tmp_path, fake_embedder):
+    from bot.index import bm25_tokenize
+    from bot.retrieval import Retriever
+    from bot.settings import Settings
+
+    build_index(knowledge, tmp_path / "index", fake_embedder)
+    loaded = load_index(tmp_path / "index")
+    retriever = Retriever(loaded, fake_embedder, Settings())
+    for question in ("How does pooling work?", "kmeans clustering fact number 3", "dropout dropout property"):
+        tokens = [t for t in bm25_tokenize([question])[0] if t in loaded.bm25.vocab_dict]
+        documents, scores = loaded.bm25.retrieve([tokens], k=len(loaded.chunks), show_progress=False)
+        expected = [int(d) for d, s in zip(documents[0], scores[0], strict=True) if s > 0]
+        assert set(retriever._lexical(question, len(loaded.chunks))) == set(expected)
+        assert retriever._lexical(question, 1)[0] == expected[0]
+    assert retriever._lexical("zzz qqq", 5) == []
