@@ -166,7 +166,7 @@ class AnswerService:
             span = self.index.sentence_rows(position)
             vectors = np.asarray(self.index.sentence_vectors[span.start : span.stop])
             similarities = vectors @ query_vector
-            heading_words = set(content_words(" ".join(hit.chunk.heading_path)))
+            heading_words = set(content_words(" ".join(hit.chunk.heading_path + hit.chunk.merged_headings)))
             for i, sentence in enumerate(hit.chunk.sentences):
                 score = float(similarities[i]) - self.settings.rank_penalty * rank
                 if wants_definition and i == 0 and not hit.chunk.heading_path:

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from bot.models import Chunk, Note
 from bot.text import clean_markdown, split_sentences
 
+# Bump when the chunking rules change: the next build then re-chunks every note (vectors are still reused
+# for chunks whose content did not change).
+CHUNKER_VERSION = 2
 MIN_WORDS = 60
 MAX_WORDS = 250
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -21,28 +24,38 @@ class _Section:
 
 
 def chunk_note(note: Note, min_words: int = MIN_WORDS, max_words: int = MAX_WORDS) -> list[Chunk]:
-    pieces: list[tuple[list[str], list[str]]] = []  # (heading path, sentences) per chunk
-    carried: tuple[list[str], list[str]] | None = None
+    pieces: list[_Piece] = []
+    carried: _Piece | None = None
     for section in _sections(note.body):
         sentences_per_paragraph = [s for s in (_paragraph_sentences(p) for p in section.paragraphs) if s]
         for sentences in _pack(sentences_per_paragraph, max_words):
             if carried:
-                path, earlier = carried
-                sentences = earlier + sentences
+                piece = carried
+                piece.sentences += sentences
+                if section.path and section.path != piece.path and section.path[-1] not in piece.merged:
+                    piece.merged.append(section.path[-1])  # keep the folded section's heading searchable
                 carried = None
             else:
-                path = section.path
-            if _word_count(sentences) < min_words:
-                carried = (path, sentences)
+                piece = _Piece(section.path, sentences)
+            if _word_count(piece.sentences) < min_words:
+                carried = piece
             else:
-                pieces.append((path, sentences))
+                pieces.append(piece)
     if carried:
-        path, sentences = carried
-        if pieces and _word_count(pieces[-1][1]) + _word_count(sentences) <= max_words:
-            pieces[-1] = (pieces[-1][0], pieces[-1][1] + sentences)
+        if pieces and _word_count(pieces[-1].sentences) + _word_count(carried.sentences) <= max_words:
+            pieces[-1].sentences += carried.sentences
+            if carried.path != pieces[-1].path:
+                pieces[-1].merged += [*carried.path[-1:], *carried.merged]
         else:
-            pieces.append((path, sentences))
-    return [_make_chunk(note, path, sentences) for path, sentences in pieces]
+            pieces.append(carried)
+    return [_make_chunk(note, piece) for piece in pieces]
+
+
+@dataclass
+class _Piece:
+    path: list[str]
+    sentences: list[str]
+    merged: list[str] = field(default_factory=list)
 
 
 def _sections(body: str) -> list[_Section]:
@@ -105,7 +118,16 @@ def _word_count(sentences: list[str]) -> int:
     return sum(len(s.split()) for s in sentences)
 
 
-def _make_chunk(note: Note, path: list[str], sentences: list[str]) -> Chunk:
-    text = " ".join(sentences)
-    digest = hashlib.sha256(f"{note.path}\n{note.title}\n{' > '.join(path)}\n{text}".encode()).hexdigest()
-    return Chunk(id=digest[:16], source=note.path, title=note.title, heading_path=path, text=text, sentences=sentences)
+def _make_chunk(note: Note, piece: _Piece) -> Chunk:
+    text = " ".join(piece.sentences)
+    headings = " > ".join(piece.path) + " | " + " | ".join(piece.merged)
+    digest = hashlib.sha256(f"{note.path}\n{note.title}\n{headings}\n{text}".encode()).hexdigest()
+    return Chunk(
+        id=digest[:16],
+        source=note.path,
+        title=note.title,
+        heading_path=piece.path,
+        merged_headings=piece.merged,
+        text=text,
+        sentences=piece.sentences,
+    )

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.chunking import chunk_note
+from bot.chunking import CHUNKER_VERSION, chunk_note
 from bot.embedding import Embedder
 from bot.models import BuildReport, Chunk, Manifest, SourceFile, StaleReport
 from bot.notes import NoteError, note_files, parse_note
@@ -69,7 +69,8 @@ def read_manifest(index_dir: Path) -> Manifest | None:
 
 def stale_report(knowledge_dir: Path, index_dir: Path) -> StaleReport:
     manifest = read_manifest(index_dir)
-    indexed = {path: f.sha256 for path, f in (manifest.files.items() if manifest else [])}
+    current_rules = manifest is not None and manifest.chunker_version == CHUNKER_VERSION
+    indexed = {path: f.sha256 if current_rules else "" for path, f in (manifest.files.items() if manifest else [])}
     on_disk = {path: sha for path, (sha, _) in file_hashes(knowledge_dir).items()}
     return StaleReport(
         added=sorted(set(on_disk) - set(indexed)),
@@ -132,6 +133,7 @@ def build_index(
         ):
             previous = None  # another embedding model: nothing can be reused
 
+    same_rules = previous is not None and previous.manifest.chunker_version == CHUNKER_VERSION
     old_files = previous.manifest.files if previous else {}
     old_chunks = {c.id: (i, c) for i, c in enumerate(previous.chunks)} if previous else {}
     old_sentence_vectors: dict[str, np.ndarray] = {}
@@ -145,7 +147,7 @@ def build_index(
     on_disk = file_hashes(knowledge_dir)
     for relative, (sha, path) in on_disk.items():
         old = old_files.get(relative)
-        if old and old.sha256 == sha and all(cid in old_chunks for cid in old.chunk_ids):
+        if same_rules and old and old.sha256 == sha and all(cid in old_chunks for cid in old.chunk_ids):
             file_chunks = [old_chunks[cid][1] for cid in old.chunk_ids]
             report.unchanged.append(relative)
         else:
@@ -183,6 +185,7 @@ def build_index(
         sentence_vectors[row] = fresh[sentence] if sentence in fresh else old_sentence_vectors[sentence]
 
     manifest = Manifest(
+        chunker_version=CHUNKER_VERSION,
         embedder=embedder.name,
         dimension=dimension,
         index_type=_index_type(len(chunks)),
@@ -240,7 +243,7 @@ def prune_postings(scores: dict, limit: int) -> None:
 
 
 def bm25_text(chunk: Chunk) -> str:
-    return f"{chunk.heading}\n{chunk.text}"
+    return chunk.embedding_text()
 
 
 def bm25_tokenize(texts: list[str]):

@@ -26,6 +26,7 @@ class Chunk(BaseModel):
     source: str  # repo-relative path of the note
     title: str
     heading_path: list[str] = Field(default_factory=list)
+    merged_headings: list[str] = Field(default_factory=list)  # later sections folded into this chunk
     text: str
     sentences: list[str]
 
@@ -34,8 +35,8 @@ class Chunk(BaseModel):
         return " > ".join([self.title, *self.heading_path])
 
     def embedding_text(self) -> str:
-        """Headings go into the vector so short passages still carry their topic."""
-        return f"{self.heading}\n{self.text}"
+        """Headings go into the vector, and into BM25, so short passages still carry their topic."""
+        return "\n".join([self.heading, *self.merged_headings, self.text])
 
 
 class SourceFile(BaseModel):
@@ -45,6 +46,7 @@ class SourceFile(BaseModel):
 
 
 class Manifest(BaseModel):
+    chunker_version: int = 1
     embedder: str
     dimension: int
     index_type: str

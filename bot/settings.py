@@ -56,8 +56,8 @@ class Settings(BaseSettings):
         le=1.0,
         description="Best dense cosine below which the bot declines; calibrated by `mlbot calibrate`.",
     )
-    context_sentences: int = Field(default=4, ge=1, le=12)
-    answer_sentences: int = Field(default=3, ge=1, le=8)
+    context_sentences: int = Field(default=5, ge=1, le=12)
+    answer_sentences: int = Field(default=4, ge=1, le=8)
     rank_penalty: float = Field(default=0.03, ge=0.0, le=1.0, description="Score lost per retrieval rank of a chunk.")
     word_match_weight: float = Field(
         default=0.15, ge=0.0, le=1.0, description="Weight of the question's words in sentence choice."

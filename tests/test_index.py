@@ -134,3 +134,13 @@ def test_lexical_search_ranks_like_bm25s(knowledge, tmp_path, fake_embedder):
         assert set(retriever._lexical(question, len(loaded.chunks))) == set(expected)
         assert retriever._lexical(question, 1)[0] == expected[0]
     assert retriever._lexical("zzz qqq", 5) == []
+
+
+def test_new_chunking_rules_rechunk_every_note(knowledge, tmp_path, fake_embedder, monkeypatch):
+    index_dir = tmp_path / "index"
+    build_index(knowledge, index_dir, fake_embedder)
+    monkeypatch.setattr(index_module, "CHUNKER_VERSION", index_module.CHUNKER_VERSION + 1)
+    assert len(stale_report(knowledge, index_dir).changed) == 3
+    report = build_index(knowledge, index_dir, fake_embedder)
+    assert len(report.changed) == 3 and report.chunks_embedded == 0  # same chunks: vectors reused by id
+    assert not stale_report(knowledge, index_dir).stale
