@@ -126,9 +126,7 @@ class AnswerService:
     ) -> Answer:
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
-        standalone = resolve_followup(question, conversation)
-        query_vector = self.embedder.embed([standalone])[0]
-        retrieval = self.retriever.retrieve(standalone, query_vector)
+        standalone, query_vector, retrieval = self._retrieve(question, conversation)
         retrieved = time.perf_counter()
 
         if not retrieval.relevant:
@@ -148,6 +146,24 @@ class AnswerService:
             topic = None if answer.refused else retrieval.hits[0].chunk.title
             conversation.add(Turn(question, standalone, topic))
         return answer
+
+    def _retrieve(self, question: str, conversation: Conversation | None):
+        """Retrieve for the question as asked, and for its follow-up rewrite when it has one; keep the better.
+
+        "What is it used for?" retrieves poorly alone and well rewritten; "How does dropout work and why is it
+        useful?" names the topic its best passage is about, and a rewrite would only pull it away.
+        """
+        vector = self.embedder.embed([question])[0]
+        retrieval = self.retriever.retrieve(question, vector)
+        rewritten = resolve_followup(question, conversation)
+        top_title = retrieval.hits[0].chunk.title if retrieval.hits else ""
+        names_its_topic = bool(set(content_words(top_title)) & set(content_words(question)))
+        if rewritten != question and not names_its_topic:
+            rewritten_vector = self.embedder.embed([rewritten])[0]
+            alternative = self.retriever.retrieve(rewritten, rewritten_vector)
+            if alternative.best_dense > retrieval.best_dense:
+                return rewritten, rewritten_vector, alternative
+        return question, vector, retrieval
 
     # --- composition --------------------------------------------------------------------------------------------
 
@@ -208,7 +224,7 @@ class AnswerService:
         A joined sentence is shown only if it passes the grounding guard; otherwise those two facts are quoted.
         """
         candidates = self._candidates(standalone, query_vector, retrieval)
-        context = self._select(candidates, self.settings.context_sentences)
+        context = self._select(candidates, self.settings.context_sentences) or candidates[:1]
         lead, rest = context[0], context[1:]
         kept = [AnswerSentence(text=lead.text, source_ids=[lead.chunk_id], generated=False)]
         kept_vectors = [lead.vector]

@@ -16,6 +16,7 @@ def _fail(message: str) -> None:
 
 def _settings():
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     from bot.settings import Settings
 
@@ -25,6 +26,8 @@ def _settings():
         first = error.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         _fail(f"invalid setting MLBOT_{field.upper()}: {first['msg']}")
+    except SettingsError as error:  # e.g. a list setting that is not JSON
+        _fail(f"invalid setting: {error}")
 
 
 def _service(settings, with_generator: bool = True):
@@ -168,6 +171,8 @@ def index_build(full: bool) -> None:
         report = build_index(settings.knowledge_dir, settings.index_dir, embedder, full=full)
     except (IndexUnavailable, EmbedderUnavailable) as error:
         _fail(str(error))
+    except OSError as error:
+        _fail(f"cannot write the index in {settings.index_dir}: {error.strerror or error}")
     for path, problem in report.failed.items():
         click.echo(f"mlbot: skipped {path}: {problem.split(': ', 1)[-1]}", err=True)
     for label, paths in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
@@ -229,7 +234,11 @@ def import_source(path: Path, guide: str, out: Path) -> None:
     """Convert a saved web article into a note, dropping the page furniture around it."""
     from bot.notes import convert_source_article
 
-    out.write_text(convert_source_article(path.read_text(encoding="utf-8"), source_name=path.name, guide=guide))
+    try:
+        note = convert_source_article(path.read_text(encoding="utf-8"), source_name=path.name, guide=guide)
+        out.write_text(note, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"cannot convert {path} to {out}: {error}")
     click.echo(f"wrote {out}")
 
 

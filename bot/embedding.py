@@ -17,7 +17,7 @@ class Embedder(Protocol):
     name: str
     dimension: int
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Return float32 vectors of unit length, one row per text."""
         ...
 

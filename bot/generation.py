@@ -10,8 +10,10 @@ import hashlib
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -72,13 +74,18 @@ class LocalGenerator:
 
         if settings.generator_threads:
             torch.set_num_threads(settings.generator_threads)
-        folder = converted_gguf(location, settings.cache_dir) if location.suffix == ".gguf" else location
-        model_type = _read_json(folder / "config.json").get("model_type")
+        try:
+            folder = converted_gguf(location, settings.cache_dir) if location.suffix == ".gguf" else location
+        except Exception as error:  # a read-only cache, a full disk, a damaged file: answer without the model
+            raise GeneratorUnavailable(
+                f"cannot convert {location.name} ({error.__class__.__name__}: {error})"
+            ) from None
+        lean = settings.generator_engine == "lean" and _read_json(folder / "config.json").get("model_type") == "llama"
         dtype = settings.generator_dtype
         if dtype == "auto":
-            dtype = "int4" if location.suffix == ".gguf" else "bfloat16"
+            dtype = "int4" if lean and location.suffix == ".gguf" else "bfloat16"
         try:
-            if settings.generator_engine == "lean" and model_type == "llama":
+            if lean:
                 from bot.llama_decoder import LlamaDecoder
 
                 self._decoder = LlamaDecoder(folder, dtype)
@@ -144,14 +151,20 @@ def converted_gguf(gguf: Path, cache_dir: Path) -> Path:
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
     staging = target.with_name(target.name + f".tmp{os.getpid()}")
-    # The weights are plain tensors after de-quantization; drop the GGUF marker so they can be saved.
-    model.hf_quantizer = None
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    model.save_pretrained(staging)
-    tokenizer.save_pretrained(staging)
-    if not target.exists():
-        staging.replace(target)
+    try:
+        # The weights are plain tensors after de-quantization; drop the GGUF marker so they can be saved.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        try:
+            staging.replace(target)
+        except OSError:
+            if not (target / "config.json").is_file():  # not another process's finished copy: a real failure
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
@@ -193,6 +206,7 @@ class OpenAICompatibleGenerator:
             base_url=settings.openai_base_url.rstrip("/"), headers=headers, timeout=settings.openai_timeout_s
         )
         self._model = settings.openai_model
+        self._timeout = settings.openai_timeout_s
 
     def stream(self, messages: list[dict[str, str]], max_new_tokens: int) -> Iterator[str]:
         import httpx
@@ -204,6 +218,7 @@ class OpenAICompatibleGenerator:
             "temperature": 0,
             "stream": True,
         }
+        deadline = time.monotonic() + self._timeout  # httpx's timeout is per read; this bounds the whole reply
         try:
             with self._client.stream("POST", "/chat/completions", json=body) as response:
                 if response.status_code != 200:
@@ -220,6 +235,8 @@ class OpenAICompatibleGenerator:
                         continue
                     if delta:
                         yield delta
+                    if time.monotonic() > deadline:
+                        raise GeneratorUnavailable(f"inference server slower than {self._timeout:g} s")
         except httpx.HTTPError as error:
             raise GeneratorUnavailable(f"inference server unreachable ({error.__class__.__name__})") from None
 
@@ -233,7 +250,8 @@ def make_generator(settings: Settings) -> tuple[Generator, str | None]:
             return OpenAICompatibleGenerator(settings), None
         return LocalGenerator(settings), None
     except GeneratorUnavailable as error:
-        return ExtractiveGenerator(), f"{error}; answering extractively (run `make setup` to install the model)"
+        hint = " (run `make setup` to install the model)" if "not found" in str(error) else ""
+        return ExtractiveGenerator(), f"{error}; answering extractively{hint}"
 
 
 def _file_digest(path: Path) -> str:

@@ -117,7 +117,7 @@ def _negated(text: str) -> bool:
 def _same_negation(sentence: str, texts: list[str]) -> bool:
     if _negated(sentence):
         return any(_negated(t) for t in texts)
-    return not _negated(texts[0])
+    return not any(_negated(t) for t in texts)
 
 
 def _numbers_supported(sentence: str, texts: list[str]) -> bool:

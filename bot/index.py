@@ -6,9 +6,9 @@ CURRENT atomically, so a build killed half-way leaves the previous index loadabl
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
-import json
 import os
 import shutil
 import sys
@@ -118,6 +118,13 @@ def build_index(
     show_progress: bool | None = None,
 ) -> BuildReport:
     """Embed only what changed: vectors of unchanged chunks and sentences are reused by content."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time: a second waits, then finds less to do
+        return _build(knowledge_dir, index_dir, embedder, full, show_progress)
+
+
+def _build(knowledge_dir: Path, index_dir: Path, embedder: Embedder, full: bool, show_progress: bool | None):
     started = time.perf_counter()
     if show_progress is None:
         show_progress = sys.stderr.isatty()
@@ -155,6 +162,8 @@ def build_index(
                 file_chunks = chunk_note(parse_note(path, knowledge_dir))
             except NoteError as error:
                 report.failed[relative] = str(error)
+                # Recorded without chunks: the index is not stale because of it, and fixing it re-indexes it.
+                files[relative] = SourceFile(path=relative, sha256=sha, chunk_ids=[])
                 continue
             (report.changed if old else report.added).append(relative)
         chunks.extend(file_chunks)
@@ -200,10 +209,7 @@ def build_index(
 
 
 def _embed(embedder: Embedder, texts: list[str], show_progress: bool) -> np.ndarray:
-    try:
-        return embedder.embed(texts, show_progress=show_progress)  # type: ignore[call-arg]
-    except TypeError:
-        return embedder.embed(texts)
+    return embedder.embed(texts, show_progress=show_progress)
 
 
 def _index_type(count: int) -> str:
@@ -289,11 +295,13 @@ def _write_version(
                 os.fsync(handle.fileno())
     staging.rename(index_dir / version)
 
-    pointer_tmp = index_dir / f".{CURRENT}.tmp"
+    pointer_tmp = index_dir / f".{CURRENT}.tmp{os.getpid()}"
+    previous = (index_dir / CURRENT).read_text().strip() if (index_dir / CURRENT).is_file() else None
     pointer_tmp.write_text(version + "\n")
     os.replace(pointer_tmp, index_dir / CURRENT)  # the atomic switch
+    # A process that read CURRENT a moment ago may still be opening the previous version: keep it until the next build.
     for old in index_dir.iterdir():
-        if old.is_dir() and old.name != version and (old.name.startswith("v") or old.name.endswith(".partial")):
+        if old.is_dir() and old.name not in (version, previous) and old.name.startswith(("v", ".v")):
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -307,7 +315,3 @@ def describe(report: BuildReport) -> str:
         f"{report.seconds:.1f}s",
     ]
     return "index: " + ", ".join(parts)
-
-
-def json_dumps(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False)

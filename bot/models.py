@@ -68,7 +68,7 @@ class BuildReport(BaseModel):
 
     @property
     def touched(self) -> bool:
-        return bool(self.added or self.changed or self.removed)
+        return bool(self.added or self.changed or self.removed or self.failed)
 
 
 class StaleReport(BaseModel):
@@ -117,7 +117,7 @@ class Answer(BaseModel):
     refused: bool
     sentences: list[AnswerSentence] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
-    mode: str = "extractive"  # "generated", "mixed", "extractive" or "refused"
+    mode: str = "extractive"  # "mixed" (a model sentence kept), "extractive" or "refused"
     generated_sentences: int = 0
     kept_sentences: int = 0
     timings_ms: dict[str, float] = Field(default_factory=dict)

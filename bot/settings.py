@@ -54,7 +54,7 @@ class Settings(BaseSettings):
         default=0.33,
         ge=-1.0,
         le=1.0,
-        description="Best dense cosine below which the bot declines; calibrated by `mlbot calibrate`.",
+        description="Best dense cosine below which the bot declines; set between the golden and off-topic sets.",
     )
     context_sentences: int = Field(default=5, ge=1, le=12)
     answer_sentences: int = Field(default=4, ge=1, le=8)

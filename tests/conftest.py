@@ -25,7 +25,7 @@ class FakeEmbedder:
     def __init__(self) -> None:
         self.embedded: list[str] = []
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         from bot.text import content_words
 
         self.embedded.extend(texts)

@@ -49,6 +49,14 @@ def test_followup_is_answered_about_the_previous_topic(real_service):
     assert any("convolutional" in s.source or "cnn" in s.source for s in followup.sources)
 
 
+def test_a_new_topic_is_not_pulled_back_to_the_previous_one(real_service):
+    conversation = Conversation(max_turns=4)
+    real_service.answer("What is a CNN?", conversation)
+    answer = real_service.answer("How does dropout work and why is it useful?", conversation)
+    assert answer.standalone_question == "How does dropout work and why is it useful?"
+    assert answer.sources[0].source == "knowledge/dropout.md"
+
+
 def test_history_is_bounded():
     conversation = Conversation(max_turns=2)
     from bot.answering import Turn

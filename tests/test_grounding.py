@@ -61,6 +61,13 @@ def test_faithful_restatements_pass_the_rules(rules_only, sentence):
     assert guard.check(sentence, given).supported
 
 
+def test_a_join_cannot_drop_the_negation_of_its_second_fact(fake_embedder):
+    guard = GroundingGuard(fake_embedder, min_similarity=0.0, min_overlap=0.0)
+    given = facts(fake_embedder)
+    verdict = guard.check("ReLU saturates for positive inputs, and dropout switches off hidden units.", given)
+    assert not verdict.supported
+
+
 def test_words_outside_the_sources_are_rejected(fake_embedder):
     guard = GroundingGuard(fake_embedder, min_similarity=0.0, min_overlap=0.75)
     verdict = guard.check("Dropout is a famous cooking technique from Italian kitchens.", facts(fake_embedder))

@@ -72,6 +72,10 @@ def test_a_broken_note_is_reported_and_the_rest_still_index(knowledge, tmp_path,
     report = build_index(knowledge, tmp_path / "index", fake_embedder)
     assert list(report.failed) == ["knowledge/broken.md"]
     assert len(report.added) == 3
+    assert not stale_report(knowledge, tmp_path / "index").stale  # reported once, not stale forever
+    write_note(knowledge, "broken", "Broken note fixed")
+    assert stale_report(knowledge, tmp_path / "index").changed == ["knowledge/broken.md"]
+    assert build_index(knowledge, tmp_path / "index", fake_embedder).changed == ["knowledge/broken.md"]
 
 
 def test_missing_or_corrupt_index_says_what_to_run(knowledge, tmp_path, fake_embedder):
