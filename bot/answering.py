@@ -176,10 +176,9 @@ class AnswerService:
         """
         wants_definition = bool(_DEFINITION_QUESTION.match(question)) and len(question.split()) <= 7
         asked = set(content_words(question))
-        positions = self.retriever.positions(retrieval)
         rows: list[tuple[int, str, np.ndarray, str, set[str], float]] = []
-        for rank, (hit, position) in enumerate(zip(retrieval.hits, positions, strict=True)):
-            span = self.index.sentence_rows(position)
+        for rank, hit in enumerate(retrieval.hits):
+            span = self.index.sentence_rows(hit.position)
             vectors = np.asarray(self.index.sentence_vectors[span.start : span.stop])
             similarities = vectors @ query_vector
             heading_words = set(content_words(" ".join(hit.chunk.heading_path + hit.chunk.merged_headings)))

@@ -14,7 +14,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -122,20 +122,30 @@ class _TransformersDecoder:
             prompt = self.tokenizer.apply_chat_template(
                 messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
             )
-            output = self.model(input_ids=prompt["input_ids"], use_cache=True, logits_to_keep=1)
-            generated: list[int] = []
-            emitted = ""
-            eos = {self.tokenizer.eos_token_id, *(_as_list(self.model.generation_config.eos_token_id))}
-            for _ in range(max_new_tokens):
-                next_id = int(output.logits[0, -1].argmax())
-                if next_id in eos:
-                    break
-                generated.append(next_id)
-                text = self.tokenizer.decode(generated, skip_special_tokens=True)
-                if not text.endswith("\ufffd"):  # wait for the rest of a multi-byte character
-                    yield text[len(emitted) :]
-                    emitted = text
-                output = self.model(input_ids=torch.tensor([[next_id]]), cache=output.cache, use_cache=True)
+            yield from decoded_pieces(self._tokens(prompt["input_ids"], max_new_tokens), self.tokenizer.decode)
+
+    def _tokens(self, input_ids, max_new_tokens: int) -> Iterator[int]:
+        torch = self._torch
+        output = self.model(input_ids=input_ids, use_cache=True, logits_to_keep=1)
+        eos = {self.tokenizer.eos_token_id, *(_as_list(self.model.generation_config.eos_token_id))}
+        for _ in range(max_new_tokens):
+            next_id = int(output.logits[0, -1].argmax())
+            if next_id in eos:
+                return
+            yield next_id
+            output = self.model(input_ids=torch.tensor([[next_id]]), cache=output.cache, use_cache=True)
+
+
+def decoded_pieces(tokens: Iterable[int], decode: Callable[..., str]) -> Iterator[str]:
+    """Text pieces as token ids arrive; a multi-byte character waits until all its tokens are in."""
+    generated: list[int] = []
+    emitted = ""
+    for token in tokens:
+        generated.append(token)
+        text = decode(generated, skip_special_tokens=True)
+        if not text.endswith("\ufffd"):
+            yield text[len(emitted) :]
+            emitted = text
 
 
 def converted_gguf(gguf: Path, cache_dir: Path) -> Path:

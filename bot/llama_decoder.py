@@ -170,14 +170,9 @@ class LlamaDecoder:
             position += 1
 
     def stream(self, messages: list[dict[str, str]], max_new_tokens: int) -> Iterator[str]:
-        generated: list[int] = []
-        emitted = ""
-        for token in self.generate(self.prompt_ids(messages), max_new_tokens):
-            generated.append(token)
-            text = self.tokenizer.decode(generated, skip_special_tokens=True)
-            if not text.endswith("\ufffd"):  # wait for the rest of a multi-byte character
-                yield text[len(emitted) :]
-                emitted = text
+        from bot.generation import decoded_pieces
+
+        return decoded_pieces(self.generate(self.prompt_ids(messages), max_new_tokens), self.tokenizer.decode)
 
 
 def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:

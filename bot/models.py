@@ -83,6 +83,7 @@ class StaleReport(BaseModel):
 
 class RetrievedChunk(BaseModel):
     chunk: Chunk
+    position: int  # row of the chunk in the loaded index (its vectors and sentence rows)
     score: float  # fused rank score
     dense: float  # cosine similarity to the question
 

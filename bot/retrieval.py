@@ -34,6 +34,7 @@ class Retriever:
         hits = [
             RetrievedChunk(
                 chunk=self.index.chunks[p],
+                position=p,
                 score=fused[p],
                 dense=dense_score.get(p, float(np.dot(self.index.chunk_vectors[p], query_vector))),
             )
@@ -41,15 +42,6 @@ class Retriever:
         ]
         best = max(dense_score.values(), default=0.0)
         return Retrieval(query=query, hits=hits, best_dense=best, relevant=best >= self.settings.relevance_floor)
-
-    def positions(self, retrieval: Retrieval) -> list[int]:
-        lookup = self._position_by_id()
-        return [lookup[h.chunk.id] for h in retrieval.hits]
-
-    def _position_by_id(self) -> dict[str, int]:
-        if not hasattr(self, "_positions"):
-            self._positions = {c.id: i for i, c in enumerate(self.index.chunks)}
-        return self._positions
 
     def _lexical(self, query: str, k: int) -> list[int]:
         """BM25 over the question's terms' postings only: the cost follows the postings touched, not the index size."""
