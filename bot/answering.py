@@ -2,35 +2,29 @@
 
 from __future__ import annotations
 
-import math
-import re
 import sys
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-import numpy as np
-
+from bot.composition import Composer, skipped_tags
+from bot.conversation import Conversation, Reading, Turn, read_question
 from bot.embedding import Embedder
-from bot.generation import ExtractiveGenerator, Generator, GeneratorUnavailable
-from bot.grounding import Fact, GroundingGuard
+from bot.generation import ExtractiveGenerator, Generator
+from bot.grounding import GroundingGuard
 from bot.index import LoadedIndex
+from bot.model_roles import ROLES, ModelWriter, RoleReport, quoted
 from bot.models import Answer, AnswerSentence, Retrieval, Source
+from bot.plans import join, render
 from bot.retrieval import Retriever
 from bot.settings import Settings
-from bot.text import clean_markdown, content_words, has_control_characters, split_sentences
+from bot.shapes import topic_words
+from bot.text import content_words, has_control_characters
 
 REFUSAL = (
     "Sorry, I can only help with machine learning and deep learning, and my notes have nothing on that; "
     "try asking about topics such as overfitting, gradient descent, random forests or transformers."
 )
-SYSTEM_PROMPT = "You rewrite facts about machine learning. Use only the numbered facts. Never add information."
-_PRONOUN = re.compile(r"\b(it|its|they|them|their|this|these|those)\b", re.IGNORECASE)
-_CONTINUATION = re.compile(r"^\s*(and|what about|how about|also|then)\b", re.IGNORECASE)
-_CITATION = re.compile(r"\s*\[\d+(?:,\s*\d+)*\]")
-_SENTENCE_DONE = re.compile(r"(?<!e\.g)(?<!i\.e)[.!?][\"')\]]*\s*$")
-_DEFINITION_QUESTION = re.compile(r"^\s*(what\s+(is|are|does)|define|explain|describe|who|tell me about)\b", re.I)
+STRONG_RETRIEVAL = 0.55  # evidence above which a question stands on its own whatever came before
 
 
 class InvalidQuestion(ValueError):
@@ -48,58 +42,6 @@ def validate_question(question: str, max_chars: int) -> str:
     return cleaned
 
 
-@dataclass
-class Turn:
-    question: str
-    standalone: str
-    topic: str | None
-
-
-@dataclass
-class Conversation:
-    """Recent turns, bounded, used only to resolve follow-ups for retrieval."""
-
-    max_turns: int = 4
-    turns: deque[Turn] = field(default_factory=deque)
-
-    def add(self, turn: Turn) -> None:
-        self.turns.append(turn)
-        while len(self.turns) > self.max_turns:
-            self.turns.popleft()
-
-    def last_topic(self) -> Turn | None:
-        return next((t for t in reversed(self.turns) if t.topic), None)
-
-    def clear(self) -> None:
-        self.turns.clear()
-
-
-def resolve_followup(question: str, conversation: Conversation | None) -> str:
-    """'What is it used for?' after 'What is a CNN?' becomes a question about CNNs."""
-    previous = conversation.last_topic() if conversation else None
-    if previous is None:
-        return question
-    topic = previous.topic.lower()
-    if _PRONOUN.search(question):
-
-        def substitute(match: re.Match) -> str:
-            word = match.group(1).lower()
-            return f"{topic}'s" if word in ("its", "their") else topic
-
-        return _PRONOUN.sub(substitute, question, count=1)
-    if _CONTINUATION.match(question) or len(question.split()) <= 3:
-        return f"{question} ({topic})"
-    return question
-
-
-@dataclass
-class _Candidate:
-    text: str
-    vector: np.ndarray
-    chunk_id: str
-    score: float
-
-
 class AnswerService:
     def __init__(
         self,
@@ -115,8 +57,11 @@ class AnswerService:
         self.generator = generator or ExtractiveGenerator()
         self.retriever = Retriever(index, embedder, settings)
         self.guard = GroundingGuard(embedder, settings.guard_min_similarity, settings.guard_min_overlap)
-        self._warn = warn or (lambda line: print(f"mlbot: {line}", file=sys.stderr))
-        self._warned: set[str] = set()
+        self.composer = Composer(index, embedder, self.retriever, settings)
+        warn = warn or (lambda line: print(f"mlbot: {line}", file=sys.stderr))
+        self.writer = None
+        if self.generator.is_language_model and settings.model_role != "off":
+            self.writer = ModelWriter(self.generator, embedder, self.guard, settings.max_new_tokens, warn)
 
     def answer(
         self,
@@ -126,16 +71,16 @@ class AnswerService:
     ) -> Answer:
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
-        standalone, query_vector, retrieval = self._retrieve(question, conversation)
+        reading, query_vector, retrieval = self._read(question, conversation)
         retrieved = time.perf_counter()
 
         if not retrieval.relevant:
-            answer = Answer(question=question, standalone_question=standalone, answer=REFUSAL, refused=True)
+            answer = Answer(question=question, standalone_question=reading.standalone, answer=REFUSAL, refused=True)
             answer.mode = "refused"
             if on_text:
                 on_text(REFUSAL)
         else:
-            answer = self._compose(question, standalone, query_vector, retrieval, on_text)
+            answer = self._compose(question, reading, query_vector, retrieval, on_text)
         finished = time.perf_counter()
         answer.timings_ms = {
             "retrieve": (retrieved - started) * 1000,
@@ -143,173 +88,118 @@ class AnswerService:
             "total": (finished - started) * 1000,
         }
         if conversation is not None:
-            topic = None if answer.refused else retrieval.hits[0].chunk.title
-            conversation.add(Turn(question, standalone, topic))
+            conversation.add(self._turn(question, reading, answer))
         return answer
 
-    def _retrieve(self, question: str, conversation: Conversation | None):
-        """Retrieve for the question as asked, and for its follow-up rewrite when it has one; keep the better.
+    def _turn(self, question: str, reading: Reading, answer: Answer) -> Turn:
+        """What a follow-up needs of this turn: the topic as the user named it, and the notes the answer used."""
+        if answer.refused:
+            return Turn(question, reading.standalone, None, (), reading.plan)
+        slugs = tuple(dict.fromkeys(s.source.rsplit("/", 1)[-1].removesuffix(".md") for s in answer.sources))
+        named = next((t for t in reading.plan.topics if self.composer.knows_topic(t)), None)
+        topic = named or (reading.plan.topics[0] if reading.plan.topics else None)
+        if topic is None or not self.composer.knows_topic(topic):
+            topic = self.composer.lexicon.title(slugs[0]) if slugs else topic
+        return Turn(question, reading.standalone, topic, slugs, reading.plan)
 
-        "What is it used for?" retrieves poorly alone and well rewritten; "How does dropout work and why is it
-        useful?" names the topic its best passage is about, and a rewrite would only pull it away.
+    def _read(self, question: str, conversation: Conversation | None):
+        """Read the question in its conversation and retrieve for it; a follow-up reading wins when it should.
+
+        "why?" or "is it used at test time too?" is a follow-up by its form, unless the passage it retrieves
+        alone is about a topic it names ("How does dropout work and why is it useful?"). A question that names
+        no known topic ("what rate should I use?") is read as a follow-up when it does not retrieve strongly
+        alone, all its own words occur in the notes (so "what's the weather in Paris?" stays off-topic),
+        and the follow-up reading retrieves better.
         """
-        vector = self.embedder.embed([question])[0]
-        retrieval = self.retriever.retrieve(question, vector)
-        rewritten = resolve_followup(question, conversation)
-        top_title = retrieval.hits[0].chunk.title if retrieval.hits else ""
-        names_its_topic = bool(set(content_words(top_title)) & set(content_words(question)))
-        if rewritten != question and not names_its_topic:
-            rewritten_vector = self.embedder.embed([rewritten])[0]
-            alternative = self.retriever.retrieve(rewritten, rewritten_vector)
-            if alternative.best_dense > retrieval.best_dense:
-                return rewritten, rewritten_vector, alternative
-        return question, vector, retrieval
+        asked, followup = read_question(question, conversation, self.composer.knows_topic)
+        vector, retrieval = self._retrieve(asked)
+        if followup is None:
+            return asked, vector, retrieval
+        if followup.certain and not self._names_its_topic(asked, retrieval):
+            return (followup, *self._retrieve(followup))
+        if retrieval.evidence < STRONG_RETRIEVAL and self.retriever.vocabulary_share(topic_words(question)) >= 1.0:
+            other_vector, other = self._retrieve(followup)
+            if other.evidence > retrieval.evidence:
+                return followup, other_vector, other
+        return asked, vector, retrieval
 
-    # --- composition --------------------------------------------------------------------------------------------
+    def retrieve(self, question: str, top_k: int | None = None):
+        """Retrieval for one question as the answering path does it (what `mlbot eval` measures)."""
+        reading, _ = read_question(question, None, self.composer.knows_topic)
+        query = self.composer.lexicon.expand(reading.standalone)
+        vector = self.embedder.embed([query])[0]
+        retriever = self.retriever
+        if top_k is not None and top_k != self.settings.top_k:
+            retriever = Retriever(self.index, self.embedder, self.settings.model_copy(update={"top_k": top_k}))
+        return retriever.retrieve(query, vector, skipped_tags(reading.plan))
 
-    def _candidates(self, question: str, query_vector: np.ndarray, retrieval: Retrieval) -> list[_Candidate]:
-        """Sentences of the retrieved chunks, scored by meaning, by the question's own words and by chunk rank.
+    def _retrieve(self, reading: Reading):
+        """The question's vector and passages; abbreviations are spelled out first ("ML" meets "machine learning")."""
+        query = self.composer.lexicon.expand(reading.standalone)
+        vector = self.embedder.embed([query])[0]
+        return vector, self.retriever.retrieve(query, vector, skipped_tags(reading.plan))
 
-        The embedding finds the topic; the word match finds the aspect asked about ("parameters", "train").
-        Words are weighted by how rare they are among the retrieved sentences, so the topic's name, which
-        every sentence shares, counts for little.
-        """
-        wants_definition = bool(_DEFINITION_QUESTION.match(question)) and len(question.split()) <= 7
-        asked = set(content_words(question))
-        rows: list[tuple[int, str, np.ndarray, str, set[str], float]] = []
-        for rank, hit in enumerate(retrieval.hits):
-            span = self.index.sentence_rows(hit.position)
-            vectors = np.asarray(self.index.sentence_vectors[span.start : span.stop])
-            similarities = vectors @ query_vector
-            heading_words = set(content_words(" ".join(hit.chunk.heading_path + hit.chunk.merged_headings)))
-            for i, sentence in enumerate(hit.chunk.sentences):
-                score = float(similarities[i]) - self.settings.rank_penalty * rank
-                if wants_definition and i == 0 and not hit.chunk.heading_path:
-                    score += 0.08  # a note's opening sentence defines its topic
-                words = heading_words | set(content_words(sentence))
-                rows.append((rank, sentence, vectors[i], hit.chunk.id, words & asked, score))
-        total = len(rows) or 1
-        weight = {w: math.log((1 + total) / (1 + sum(w in r[4] for r in rows))) for w in asked}
-        denominator = sum(weight.values()) or 1.0
-        candidates = [
-            _Candidate(
-                sentence,
-                vector,
-                chunk_id,
-                score + self.settings.word_match_weight * sum(weight[w] for w in matched) / denominator,
+    @staticmethod
+    def _names_its_topic(reading, retrieval) -> bool:
+        if not retrieval.hits:
+            return False
+        top = retrieval.hits[0].chunk
+        named = set(content_words(" ".join(reading.plan.topics)))
+        return bool(named & set(content_words(" ".join([top.title, *top.heading_path]))))
+
+    def _compose(self, question, reading, query_vector, retrieval, on_text) -> Answer:
+        """The plan's sentences, quoted; the lead is shown at once, then the model's role, if any, on the rest."""
+        composition = self.composer.compose(reading.plan, reading.standalone, query_vector, retrieval)
+        units = composition.units
+        texts = render(units)
+        if on_text and texts:
+            on_text(texts[0])
+        report = self._apply_role(reading.standalone, units, texts)
+        kept = [
+            AnswerSentence(
+                text=w.text, source_ids=list(dict.fromkeys(u.chunk_id for u in w.units)), generated=w.generated
             )
-            for _, sentence, vector, chunk_id, matched, score in rows
+            for w in report.sentences
         ]
-        return sorted(candidates, key=lambda c: c.score, reverse=True)
-
-    def _select(self, candidates: list[_Candidate], count: int, chosen: list[np.ndarray] | None = None):
-        """Maximal marginal relevance: the best sentences that do not repeat each other."""
-        picked: list[_Candidate] = []
-        seen = list(chosen or [])
-        for candidate in candidates:
-            if len(picked) >= count:
-                break
-            if len(candidate.text.split()) < 5:
-                continue
-            if any(float(np.dot(candidate.vector, v)) > 0.85 for v in seen):
-                continue
-            picked.append(candidate)
-            seen.append(candidate.vector)
-        return picked
-
-    def _compose(self, question, standalone, query_vector, retrieval, on_text) -> Answer:
-        """The best source sentence leads, quoted at once; the model then joins the next two into one sentence.
-
-        A joined sentence is shown only if it passes the grounding guard; otherwise those two facts are quoted.
-        """
-        candidates = self._candidates(standalone, query_vector, retrieval)
-        context = self._select(candidates, self.settings.context_sentences) or candidates[:1]
-        lead, rest = context[0], context[1:]
-        kept = [AnswerSentence(text=lead.text, source_ids=[lead.chunk_id], generated=False)]
-        kept_vectors = [lead.vector]
         if on_text:
-            on_text(lead.text)
-
-        generated = composed = 0
-        wanted = self.settings.answer_sentences - 1
-        if self.generator.is_language_model and len(rest) >= 2 and wanted >= 1:
-            facts = [Fact(c.text, c.vector, c.chunk_id) for c in rest[:2]]
-            for sentence in self._joined_sentence(standalone, facts):
-                generated += 1
-                vector = self.embedder.embed([sentence])[0]
-                verdict = self.guard.check(sentence, facts, vector)
-                if verdict.supported and float(np.dot(vector, lead.vector)) < 0.9:
-                    kept.append(
-                        AnswerSentence(
-                            text=sentence, source_ids=[facts[i].chunk_id for i in verdict.facts], generated=True
-                        )
-                    )
-                    kept_vectors.extend(facts[i].vector for i in verdict.facts)
-                    composed = 1
-                    if on_text:
-                        on_text(sentence)
-
-        # Quoted sentences fill what the model did not compose (all of it without a model).
-        for candidate in self._select(rest, self.settings.answer_sentences - len(kept), kept_vectors):
-            kept.append(AnswerSentence(text=candidate.text, source_ids=[candidate.chunk_id], generated=False))
-            kept_vectors.append(candidate.vector)
-            if on_text:
-                on_text(candidate.text)
-
+            for sentence in kept[1:]:
+                on_text(sentence.text)
         return Answer(
             question=question,
-            standalone_question=standalone,
-            answer=" ".join(s.text for s in kept),
+            standalone_question=reading.standalone,
+            answer=join([s.text for s in kept]),
             refused=False,
             sentences=kept,
-            sources=self._sources(retrieval, kept),
-            mode="mixed" if composed else "extractive",
-            generated_sentences=generated,
-            kept_sentences=composed,
+            sources=self._sources(retrieval, kept, units, query_vector),
+            mode="mixed" if report.kept else "extractive",
+            shape=reading.plan.shape.value,
+            generated_sentences=report.tried,
+            kept_sentences=report.kept,
         )
 
-    def _joined_sentence(self, question: str, facts: list[Fact]):
-        """Ask the model for one sentence that joins two facts; stop decoding as soon as it ends."""
-        messages = [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {
-                "role": "user",
-                "content": f"Facts:\n[1] {facts[0].text}\n[2] {facts[1].text}\n\nQuestion: {question}\n"
-                "Combine facts [1] and [2] into one sentence that answers the question. Use the facts' own words.",
-            },
-        ]
-        buffer = ""
-        stream = self.generator.stream(messages, self.settings.max_new_tokens)
-        try:
-            for piece in stream:
-                buffer += piece
-                if _SENTENCE_DONE.search(buffer) and len(buffer.split()) >= 6:
-                    break
-        except GeneratorUnavailable as error:
-            if str(error) not in self._warned:  # one line per distinct problem, not one per question
-                self._warned.add(str(error))
-                self._warn(f"{error}; answering extractively")
-            return
-        finally:
-            close = getattr(stream, "close", None)
-            if close:
-                close()
-        sentence = _tidy(split_sentences(buffer.replace("\n", " "))[0]) if buffer.strip() else ""
-        if sentence.endswith((".", "!", "?")):
-            yield sentence
+    def _apply_role(self, question: str, units, texts) -> RoleReport:
+        if self.writer is None or not units:
+            return RoleReport(quoted(units, texts))
+        return ROLES[self.settings.model_role](self.writer, question, units, texts)
 
-    def _sources(self, retrieval: Retrieval, sentences: list[AnswerSentence]) -> list[Source]:
+    def _sources(self, retrieval: Retrieval, sentences: list[AnswerSentence], units, query_vector) -> list[Source]:
+        """The passages the answer cites, in answer order, then the other retrieved passages by rank."""
+        dense = {h.position: h.dense for h in retrieval.hits}
         cited = {cid for s in sentences for cid in s.source_ids}
-        hits = sorted(retrieval.hits, key=lambda h: h.chunk.id not in cited)  # cited first, rank kept
-        return [
-            Source(
-                id=h.chunk.id, source=h.chunk.source, title=h.chunk.heading, score=round(h.dense, 4), text=h.chunk.text
+        positions = [u.position for u in units if u.chunk_id in cited]
+        positions += [h.position for h in retrieval.hits]
+        sources = []
+        for position in dict.fromkeys(positions):
+            chunk = self.index.chunks[position]
+            if position not in dense:
+                dense[position] = float(self.index.chunk_vectors[position] @ query_vector)
+            sources.append(
+                Source(
+                    id=chunk.id,
+                    source=chunk.source,
+                    title=chunk.heading,
+                    score=round(dense[position], 4),
+                    text=chunk.text,
+                )
             )
-            for h in hits
-        ]
-
-
-def _tidy(sentence: str) -> str:
-    sentence = _CITATION.sub("", clean_markdown(sentence))
-    sentence = re.sub(r"^(answer|response)\s*:\s*", "", sentence, flags=re.I)
-    return sentence.strip()
+        return sources

@@ -84,7 +84,7 @@ def chat(as_json: bool) -> None:
     if as_json:
         _json_lines(service, memory=True)
         return
-    from bot.answering import Conversation
+    from bot.conversation import Conversation
 
     conversation = Conversation(max_turns=settings.history_turns)
     click.echo("mlbot: ask about machine learning and deep learning. /reset forgets, /quit or Ctrl-D leaves.")
@@ -138,7 +138,8 @@ def _print_answer(service, question: str, conversation) -> None:
 
 
 def _json_lines(service, memory: bool) -> None:
-    from bot.answering import Conversation, InvalidQuestion
+    from bot.answering import InvalidQuestion
+    from bot.conversation import Conversation
 
     conversation = Conversation(max_turns=service.settings.history_turns) if memory else None
     for raw in sys.stdin.buffer:
@@ -211,19 +212,43 @@ def index_status() -> None:
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-k", "k", default=3, show_default=True, help="Recall@k cut-off.")
 @click.option("--answers", is_flag=True, help="Also compose answers and report how much generated text survives.")
+# Conversation files ({"id", "turns": [{"question", "notes"} | {"question", "off_topic": true}]}) are
+# answered turn by turn with memory, and scored by whether each answer is about the right note.
 def eval_command(files: tuple[Path, ...], k: int, answers: bool) -> None:
     """Recall@k, refusal accuracy and misses for JSONL question files (see README for the format)."""
-    from bot.evaluation import EvalError, evaluate, load_questions, render
+    from bot.evaluation import (
+        EvalError,
+        evaluate,
+        evaluate_conversations,
+        load_conversations,
+        load_questions,
+        render,
+        render_conversations,
+    )
 
     settings = _settings()
     if not files:
         _fail("give one or more JSONL files, e.g. mlbot eval tests/data/golden.jsonl tests/data/offtopic.jsonl")
     try:
-        questions = [q for f in files for q in load_questions(f)]
+        conversation_files = [f for f in files if _holds_conversations(f)]
+        questions = [q for f in files if f not in conversation_files for q in load_questions(f)]
+        conversations = [c for f in conversation_files for c in load_conversations(f)]
     except EvalError as error:
         _fail(str(error))
     service = _service(settings, with_generator=answers)
-    click.echo(render(evaluate(service, questions, k=k, answers=answers)))
+    if questions:
+        click.echo(render(evaluate(service, questions, k=k, answers=answers)))
+    if conversations:
+        click.echo(render_conversations(evaluate_conversations(service, conversations)))
+
+
+def _holds_conversations(path: Path) -> bool:
+    """A JSONL file of conversations ({"id", "turns": [...]}) rather than of single questions."""
+    try:
+        first = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()), "")
+        return '"turns"' in first
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 @main.command("import-source")

@@ -24,7 +24,8 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bot.answering import Conversation, InvalidQuestion, validate_question
+from bot.answering import InvalidQuestion, validate_question
+from bot.conversation import Conversation
 from bot.feedback import FeedbackLog, Vote, vote_on
 from bot.models import Answer, BuildReport, Source
 from bot.settings import Settings

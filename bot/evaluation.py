@@ -12,8 +12,6 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError, model_validator
 
-from bot.retrieval import Retriever
-
 
 class EvalError(ValueError):
     pass
@@ -70,15 +68,13 @@ def load_questions(path: Path) -> list[EvalQuestion]:
 
 
 def evaluate(service, questions: list[EvalQuestion], k: int = 3, answers: bool = False) -> EvalResult:
-    settings = service.settings.model_copy(update={"top_k": max(k, service.settings.top_k)})
-    retriever = Retriever(service.index, service.embedder, settings)
     result = EvalResult(k=k)
     for item in questions:
-        retrieval = retriever.retrieve(item.question)
+        retrieval = service.retrieve(item.question, top_k=max(k, service.settings.top_k))
         if item.off_topic:
             result.off_topic += 1
             if retrieval.relevant:
-                result.wrong_answers.append(f"{item.question} (best {retrieval.best_dense:.2f})")
+                result.wrong_answers.append(f"{item.question} (evidence {retrieval.evidence:.2f})")
             else:
                 result.refused_off_topic += 1
         else:
@@ -91,7 +87,7 @@ def evaluate(service, questions: list[EvalQuestion], k: int = 3, answers: bool =
             if retrieval.relevant:
                 result.answered_in_scope += 1
             else:
-                result.wrong_refusals.append(f"{item.question} (best {retrieval.best_dense:.2f})")
+                result.wrong_refusals.append(f"{item.question} (evidence {retrieval.evidence:.2f})")
         if answers:
             answer = service.answer(item.question)
             result.modes[answer.mode] = result.modes.get(answer.mode, 0) + 1
@@ -99,6 +95,63 @@ def evaluate(service, questions: list[EvalQuestion], k: int = 3, answers: bool =
             result.surviving_sentences += answer.kept_sentences
             result.answer_ms.append(answer.timings_ms["total"])
     return result
+
+
+class ConversationTurn(BaseModel):
+    question: str
+    notes: list[str] = []
+    off_topic: bool = False
+
+
+class EvalConversation(BaseModel):
+    id: str
+    turns: list[ConversationTurn]
+
+
+class ConversationResult(BaseModel):
+    conversations: int = 0
+    turns: int = 0
+    right: int = 0
+    wrong: list[str] = []
+
+
+def load_conversations(path: Path) -> list[EvalConversation]:
+    conversations = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            conversations.append(EvalConversation.model_validate(json.loads(line)))
+        except (ValueError, ValidationError) as error:
+            raise EvalError(f"{path}:{number}: {error.__class__.__name__}") from None
+    return conversations
+
+
+def evaluate_conversations(service, conversations: list[EvalConversation]) -> ConversationResult:
+    """Each turn in its conversation: right when the answer's first cited note is one the turn allows (or when
+    an off-topic turn is declined)."""
+    from bot.conversation import Conversation
+
+    result = ConversationResult(conversations=len(conversations))
+    for item in conversations:
+        memory = Conversation(max_turns=service.settings.history_turns)
+        for turn in item.turns:
+            answer = service.answer(turn.question, memory)
+            result.turns += 1
+            cited = [Path(s.source).stem for s in answer.sources[:1]]
+            ok = answer.refused if turn.off_topic else (not answer.refused and bool(set(cited) & set(turn.notes)))
+            result.right += ok
+            if not ok:
+                got = "declined" if answer.refused else ", ".join(cited)
+                result.wrong.append(f"{item.id}: {turn.question} -> expected {turn.notes or 'a decline'}, got {got}")
+    return result
+
+
+def render_conversations(result: ConversationResult) -> str:
+    share = result.right / result.turns if result.turns else 0.0
+    lines = [f"conversation turns answered about the right topic: {result.right}/{result.turns} ({share:.1%})"]
+    lines.extend(f"  - {item}" for item in result.wrong)
+    return "\n".join(lines)
 
 
 def render(result: EvalResult) -> str:

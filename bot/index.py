@@ -47,6 +47,14 @@ class LoadedIndex:
     def sentence_rows(self, chunk_position: int) -> range:
         return range(int(self.sentence_offsets[chunk_position]), int(self.sentence_offsets[chunk_position + 1]))
 
+    @functools.cached_property
+    def note_positions(self) -> dict[str, list[int]]:
+        """Note slug -> the rows of its chunks, in note order: an answer may use any section of a named note."""
+        positions: dict[str, list[int]] = {}
+        for position, chunk in enumerate(self.chunks):
+            positions.setdefault(chunk.slug, []).append(position)
+        return positions
+
 
 def file_hashes(knowledge_dir: Path) -> dict[str, tuple[str, Path]]:
     """Repo-relative path -> (sha256, absolute path) for every note."""

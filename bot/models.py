@@ -13,30 +13,52 @@ class Note(BaseModel):
     path: str  # repo-relative, e.g. "knowledge/dropout.md"
     slug: str
     title: str
+    aliases: list[str] = Field(default_factory=list)  # other names a user types: "cnn" for convolutional networks
     tags: list[str] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
     source: str | None = None  # the original document a converted note came from
     body: str
 
 
+class ListSpan(BaseModel):
+    """Sentences start..end-1 of a chunk form one list (the first is its intro when `intro`)."""
+
+    start: int
+    end: int
+    ordered: bool = False
+    intro: bool = False
+
+
 class Chunk(BaseModel):
-    """A passage of one note, cut along headings and paragraphs, never inside a sentence."""
+    """A passage of one note, cut along headings and paragraphs, never inside a sentence or a list."""
 
     id: str  # stable: derived from the file and the chunk's content
     source: str  # repo-relative path of the note
     title: str
+    aliases: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
     heading_path: list[str] = Field(default_factory=list)
     merged_headings: list[str] = Field(default_factory=list)  # later sections folded into this chunk
     text: str
-    sentences: list[str]
+    sentences: list[str]  # sentences and list items, in note order
+    sections: list[str] = Field(default_factory=list)  # the heading each sentence sits under ("" = the intro)
+    lists: list[ListSpan] = Field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return self.source.rsplit("/", 1)[-1].removesuffix(".md")
+
+    def section_of(self, sentence: int) -> str:
+        return self.sections[sentence] if sentence < len(self.sections) else ""
 
     @property
     def heading(self) -> str:
         return " > ".join([self.title, *self.heading_path])
 
     def embedding_text(self) -> str:
-        """Headings go into the vector, and into BM25, so short passages still carry their topic."""
-        return "\n".join([self.heading, *self.merged_headings, self.text])
+        """Headings and the note's other names go into the vector and into BM25, so short passages carry their topic."""
+        names = [", ".join(self.aliases)] if self.aliases else []
+        return "\n".join([self.heading, *names, *self.merged_headings, self.text])
 
 
 class SourceFile(BaseModel):
@@ -91,7 +113,8 @@ class RetrievedChunk(BaseModel):
 class Retrieval(BaseModel):
     query: str
     hits: list[RetrievedChunk]
-    best_dense: float
+    best_dense: float  # the best passage's cosine similarity to the question
+    evidence: float = 0.0  # the relevance signal: best passage, or best sentence less a discount
     relevant: bool
 
 
@@ -119,6 +142,7 @@ class Answer(BaseModel):
     sentences: list[AnswerSentence] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
     mode: str = "extractive"  # "mixed" (a model sentence kept), "extractive" or "refused"
+    shape: str = ""  # the question's shape, e.g. "comparison" (see bot/shapes.py)
     generated_sentences: int = 0
     kept_sentences: int = 0
     timings_ms: dict[str, float] = Field(default_factory=dict)

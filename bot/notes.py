@@ -40,6 +40,7 @@ def parse_note(path: Path, root: Path) -> Note:
         path=relative,
         slug=path.stem,
         title=str(meta["title"]).strip(),
+        aliases=[str(a).strip().lower() for a in _as_list(meta.get("aliases")) if str(a).strip()],
         tags=[str(t) for t in _as_list(meta.get("tags"))],
         related=[str(r) for r in _as_list(meta.get("related"))],
         source=str(meta["source"]) if meta.get("source") else None,

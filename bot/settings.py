@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         default="auto",
         description="auto: int4 for a GGUF file (its 4-bit blocks re-pack almost exactly), else bfloat16.",
     )
+    model_role: Literal["off", "join"] = Field(
+        default="off",
+        description="What the language model writes in an answer (see bot/model_roles.py); off quotes the notes.",
+    )
     generator_threads: int = Field(default=0, ge=0, description="0 means all cores.")
     max_new_tokens: int = Field(default=90, ge=8, le=512)
 
@@ -51,10 +55,11 @@ class Settings(BaseSettings):
     candidate_k: int = Field(default=30, ge=1, le=500)
     rrf_k: int = Field(default=60, ge=1)
     relevance_floor: float = Field(
-        default=0.33,
+        default=0.35,
         ge=-1.0,
         le=1.0,
-        description="Best dense cosine below which the bot declines; set between the golden and off-topic sets.",
+        description="Evidence (best passage cosine, or best sentence cosine - 0.1) below which the bot declines; "
+        "set between the golden and off-topic sets.",
     )
     context_sentences: int = Field(default=5, ge=1, le=12)
     answer_sentences: int = Field(default=4, ge=1, le=8)

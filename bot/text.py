@@ -7,7 +7,10 @@ import unicodedata
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "etc.", "approx.", "Fig.", "al.", "cf.", "Dr.", "Mr.", "Ms.", "No.")
 _PLACEHOLDER = "\u0000"
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9`*])")
+# Whole words only: "real." and "normal." end sentences, "et al." does not.
+_ABBREVIATION = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + ")")
+# A sentence may start in lower case ("k-means ...", "t-SNE ..."): abbreviations are protected before the split.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Za-z0-9`*])")
 _MARKDOWN_NOISE = re.compile(r"(\*\*|__|`|^\s*[-*+]\s+|^\s*\d+\.\s+|^#+\s*)", re.MULTILINE)
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
@@ -41,9 +44,7 @@ def split_sentences(text: str) -> list[str]:
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         return []
-    protected = text
-    for abbreviation in _ABBREVIATIONS:
-        protected = protected.replace(abbreviation, abbreviation.replace(".", _PLACEHOLDER))
+    protected = _ABBREVIATION.sub(lambda m: m.group(0).replace(".", _PLACEHOLDER), text)
     parts = _SENTENCE_END.split(protected)
     return [p.replace(_PLACEHOLDER, ".").strip() for p in parts if p.strip()]
 

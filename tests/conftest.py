@@ -26,12 +26,12 @@ class FakeEmbedder:
         self.embedded: list[str] = []
 
     def embed(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        from bot.text import content_words
+        from bot.text import stem, words
 
         self.embedded.extend(texts)
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
-            for word in content_words(text) or ["empty"]:
+            for word in [stem(w) for w in words(text)] or ["empty"]:
                 vectors[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1.0
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 

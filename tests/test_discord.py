@@ -17,7 +17,8 @@ import pytest
 from discord.ext.test import backend
 from discord.ext.test import factories as dpytest_factories
 
-from bot.answering import Conversation, Turn, resolve_followup, validate_question
+from bot.answering import validate_question
+from bot.conversation import Conversation, Turn, standalone_question
 from bot.discord_bot import (
     BUSY,
     MESSAGE_LIMIT,
@@ -71,7 +72,7 @@ class FakeService:
         if self.delay:
             time.sleep(self.delay)
         self.questions.append(question)
-        standalone = resolve_followup(question, conversation)
+        standalone = standalone_question(question, conversation, lambda phrase: False)
         if "capital" in question.lower():
             if on_text:
                 on_text(OFF_TOPIC_DECLINE)

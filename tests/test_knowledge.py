@@ -23,7 +23,7 @@ def test_every_note_parses_with_front_matter_and_bounds():
     slugs = {n.slug for n in all_notes}
     for note in curated:
         assert note.tags, note.path
-        assert 150 <= len(note.body.split()) <= 700, (note.path, len(note.body.split()))
+        assert 150 <= len(note.body.split()) <= 1000, (note.path, len(note.body.split()))
         assert set(note.related) <= slugs, (note.path, set(note.related) - slugs)
     titles = [n.title.lower() for n in all_notes]
     assert len(titles) == len(set(titles))

@@ -1,0 +1,140 @@
+"""Composition: from a retrieved question to the units of its answer.
+
+The question's topics name notes (by the lexicon, or by retrieval for a phrase the lexicon does not know);
+every sentence of those notes and of the retrieved passages becomes a candidate, scored for the question's
+shape, and the shape's plan (`plans`) picks and orders the answer. Nothing here needs the language model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.candidates import Candidate, gather, score
+from bot.embedding import Embedder
+from bot.index import LoadedIndex
+from bot.models import Retrieval
+from bot.plans import Topic, plan_answer
+from bot.retrieval import Retriever
+from bot.settings import Settings
+from bot.shapes import QuestionPlan, Shape
+from bot.topics import TopicLexicon, phrase_mentions
+
+ARTICLE_TAG = "source-article"  # the source article and the notes that restate it
+RESTATEMENT_TAG = "restatement"  # "The guide says ...": answers questions about the article, and only those
+TOPIC_MIN_SIMILARITY = 0.45  # a phrase the lexicon does not know names the note it retrieves this well
+SIDE_HITS = 2  # passages retrieved for each side of a comparison
+SHORT_PHRASE_WORDS = 3  # a phrase this short is all topic: a one-word name in it names the note
+
+
+def skipped_tags(plan: QuestionPlan) -> frozenset[str]:
+    """Notes retrieval leaves out for this question: the article's restatement unless the article is asked about."""
+    return frozenset() if plan.about_article else frozenset({RESTATEMENT_TAG})
+
+
+@dataclass
+class Composition:
+    units: list[Candidate]  # the answer, in order
+    topics: list[Topic]
+    candidates: list[Candidate]  # everything that was scored, for inspection and for a model to rerank
+
+
+class Composer:
+    def __init__(self, index: LoadedIndex, embedder: Embedder, retriever: Retriever, settings: Settings) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.retriever = retriever
+        self.settings = settings
+        self.lexicon = TopicLexicon.from_chunks(index.chunks)
+        self.article_slugs = {c.slug for c in index.chunks if ARTICLE_TAG in c.tags}
+        self.restatement_slugs = frozenset(c.slug for c in index.chunks if RESTATEMENT_TAG in c.tags)
+
+    def knows_topic(self, phrase: str) -> bool:
+        return self.lexicon.best(phrase) is not None
+
+    def compose(
+        self, plan: QuestionPlan, question: str, question_vector: np.ndarray, retrieval: Retrieval
+    ) -> Composition:
+        hits = retrieval.hits
+        positions = [h.position for h in hits]
+        topics, extra_positions = self._topics(plan, question, hits)
+        topic_slugs = set().union(*(t.slugs for t in topics)) if topics else set()
+        if plan.about_article and self.article_slugs:
+            topic_slugs = set(self.article_slugs)
+            positions = [p for p in positions if self.index.chunks[p].slug in topic_slugs]
+        elif hits and not topic_slugs:
+            topic_slugs.add(hits[0].chunk.slug)  # no name matched: the best passage's note is the topic
+        for slug in sorted(topic_slugs):
+            positions += self.index.note_positions.get(slug, [])
+        positions += extra_positions
+        candidates = gather(self.index, positions)
+        mentions = [self._mentions(c, topics) for c in candidates]
+        if plan.shape == Shape.COMPARISON:
+            asked = {slug for t in topics for slug in t.slugs}
+            for candidate in candidates:
+                named = {slug for m in self.lexicon.find(candidate.text) for slug in m.slugs}
+                candidate.names_other = bool(named - asked) and not named & asked
+        score(
+            candidates,
+            plan.shape,
+            question,
+            question_vector,
+            topic_slugs,
+            mentions,
+            rank_of={h.position: rank for rank, h in enumerate(hits)},
+            rank_penalty=self.settings.rank_penalty,
+            word_weight=self.settings.word_match_weight,
+            article_slugs=self.article_slugs,
+            about_article=plan.about_article,
+            topic_phrases=tuple(t.phrase for t in topics),
+            restatement_slugs=self.restatement_slugs,
+        )
+        if plan.about_article:
+            candidates = [c for c in candidates if c.slug in topic_slugs] or candidates
+        units = plan_answer(plan.shape, candidates, topics, self.settings.answer_sentences, plan.about_article)
+        return Composition(units, topics, candidates)
+
+    def _topics(self, plan: QuestionPlan, question: str, hits) -> tuple[list[Topic], list[int]]:
+        """Each topic phrase with the notes it names; for a phrase the lexicon does not know, the best passages.
+
+        A single topic is looked up in the whole question, where its verb still stands next to it ("tune
+        hyperparameters" names hyperparameter tuning); the sides of a comparison are looked up one by one.
+        """
+        topics: list[Topic] = []
+        positions: list[int] = []
+        hit_slugs = {h.chunk.slug for h in hits}
+        single = len(plan.topics) == 1 and not plan.about_article
+        for phrase in plan.topics:
+            matches = self.lexicon.find(question if single else phrase)
+            # A one-word name inside a long phrase ("loss" in "validation loss goes up while training loss goes
+            # down") names the topic only if the question's own passages come from that note.
+            slugs = {
+                slug
+                for m in matches
+                for slug in m.slugs
+                if len(m.phrase) > 1 or slug in hit_slugs or len(phrase.split()) <= SHORT_PHRASE_WORDS
+            }
+            if not slugs or plan.shape == Shape.COMPARISON:
+                vector = self.embedder.embed([phrase])[0]
+                found = self.retriever.retrieve(phrase, vector, skipped_tags(plan))
+                strong = [h for h in found.hits[:SIDE_HITS] if h.dense >= TOPIC_MIN_SIMILARITY]
+                positions += [h.position for h in strong]
+                if not slugs and strong:
+                    slugs = {strong[0].chunk.slug}
+            topics.append(Topic(phrase, frozenset(slugs)))
+        return topics, positions
+
+    def _mentions(self, candidate: Candidate, topics: list[Topic]) -> frozenset[int]:
+        """The topics a candidate names: by the user's phrase, or by a name of a note only that topic names.
+
+        "bagging" and "boosting" both live in the ensemble note, so naming the note is no sign of either side.
+        """
+        text = f"{candidate.section} {candidate.text}" if candidate.is_list else candidate.text
+        shared = {slug for i, t in enumerate(topics) for u in topics[i + 1 :] for slug in t.slugs & u.slugs}
+        return frozenset(
+            i
+            for i, topic in enumerate(topics)
+            if phrase_mentions(topic.phrase, text)
+            or any(self.lexicon.mentions(slug, text) for slug in topic.slugs - shared)
+        )

@@ -1,0 +1,132 @@
+"""Conversation memory and follow-ups: "is it used at test time too?" after dropout is a question about dropout.
+
+A turn remembers its topic (the phrase the user used and the notes it names) and its plan. A new question is
+read against it when it names no topic of its own, leans on a pronoun ("it", "they", "that"), or only
+continues the last one ("what about random forests?", "and for regression?").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from bot.shapes import QuestionPlan, Shape, classify, strip_filler
+
+_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those)\b", re.IGNORECASE)
+# "what about random forests?", "and for regression?", "how about GRUs?": the last question, about a new topic.
+_CONTINUATION = re.compile(
+    r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+)$|^\s*and\s+(?:for|with|in|what about|how about)?\s*(.+)$",
+    re.IGNORECASE,
+)
+_TRAILING = re.compile(r"[?!.\s]+$")
+CONTINUATION_WORDS = 4  # "and for tabular data?" continues the last question; a longer tail is a question
+
+
+@dataclass
+class Turn:
+    question: str
+    standalone: str
+    topic: str | None  # the topic phrase the answer was about, e.g. "dropout"
+    slugs: tuple[str, ...] = ()  # the notes the answer came from, best first
+    plan: QuestionPlan | None = None
+
+
+@dataclass
+class Conversation:
+    """Recent turns, bounded, used only to read follow-ups."""
+
+    max_turns: int = 4
+    turns: deque[Turn] = field(default_factory=deque)
+
+    def add(self, turn: Turn) -> None:
+        self.turns.append(turn)
+        while len(self.turns) > self.max_turns:
+            self.turns.popleft()
+
+    def last_topic(self) -> Turn | None:
+        """The latest turn that was answered (a declined off-topic turn in between is skipped)."""
+        return next((t for t in reversed(self.turns) if t.topic), None)
+
+    def clear(self) -> None:
+        self.turns.clear()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a question is read in its conversation: the text to retrieve with and the plan to answer by."""
+
+    standalone: str
+    plan: QuestionPlan
+    followup: bool = False  # True when the previous topic was brought in
+    certain: bool = False  # a follow-up by its form alone ("why?", "what about GRUs?"), not by retrieval
+
+
+def read_question(
+    question: str, conversation: Conversation | None, knows_topic: Callable[[str], bool]
+) -> tuple[Reading, Reading | None]:
+    """The question as asked, and as a follow-up of the conversation's topic (None when there is none).
+
+    `knows_topic` tells whether a phrase names a topic of the notes; the caller picks between the two
+    readings by how well each retrieves, unless the follow-up is `certain`.
+    """
+    plan = classify(question)
+    asked = Reading(question, plan)
+    previous = conversation.last_topic() if conversation else None
+    if previous is None or not previous.topic:
+        return asked, None
+    topic = previous.topic
+    named = [t for t in plan.topics if knows_topic(t)]
+
+    continuation = _CONTINUATION.match(strip_filler(question))
+    if continuation and previous.plan is not None:
+        fragment = _TRAILING.sub("", continuation.group(1) or continuation.group(2) or "").strip()
+        new_plan = classify(fragment) if fragment else None
+        if new_plan is not None and new_plan.shape == Shape.DEFINITION:
+            if new_plan.topics and any(knows_topic(t) for t in new_plan.topics):
+                # "what about random forests?" asks the last question again, about a new topic.
+                standalone = _replace_topic(previous.standalone, topic, fragment)
+                return asked, Reading(standalone, replace(previous.plan, topics=new_plan.topics), True, True)
+            if len(fragment.split()) <= CONTINUATION_WORDS:
+                # "and too big?", "and for tabular data?": the last question again, with a new condition.
+                return asked, Reading(f"{previous.standalone} ({fragment})", previous.plan, True, True)
+
+    if plan.shape == Shape.COMPARISON:
+        if not any(_PRONOUN.fullmatch(side) for side in plan.topics) and len(plan.topics) >= 2:
+            return asked, None
+        sides = tuple(side for side in plan.topics if not _PRONOUN.fullmatch(side))
+        return asked, Reading(_substitute_pronoun(question, topic), replace(plan, topics=(topic, *sides)), True, True)
+    if _PRONOUN.search(question) and not named:
+        return asked, Reading(_substitute_pronoun(question, topic), replace(plan, topics=(topic,)), True, True)
+    if not named and not any(_names_something(t) for t in plan.topics):
+        # "pros and cons?", "why?", "how do I choose k then?": nothing of its own to be about.
+        return asked, Reading(f"{question} ({topic})", replace(plan, topics=(topic,)), True, True)
+    if named:
+        return asked, None
+    return asked, Reading(f"{question} ({topic})", replace(plan, topics=(topic, *plan.topics)), True, False)
+
+
+def standalone_question(question: str, conversation: Conversation | None, knows_topic: Callable[[str], bool]) -> str:
+    """The question as it stands alone when its form alone makes it a follow-up; else as asked."""
+    asked, followup = read_question(question, conversation, knows_topic)
+    return followup.standalone if followup is not None and followup.certain else asked.standalone
+
+
+def _names_something(phrase: str) -> bool:
+    """A phrase with at least one word of three letters or more ("k" or "it" alone name nothing)."""
+    return any(len(word) >= 3 for word in re.findall(r"[a-z0-9]+", phrase.lower()))
+
+
+def _substitute_pronoun(question: str, topic: str) -> str:
+    def substitute(match: re.Match) -> str:
+        word = match.group(1).lower()
+        return f"{topic}'s" if word in ("its", "their") else topic
+
+    return _PRONOUN.sub(substitute, question, count=1)
+
+
+def _replace_topic(question: str, old: str, new: str) -> str:
+    if old and re.search(re.escape(old), question, re.IGNORECASE):
+        return re.sub(re.escape(old), new, question, count=1, flags=re.IGNORECASE)
+    return f"{question} ({new})"

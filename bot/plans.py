@@ -1,0 +1,311 @@
+"""Answer plans: the sentences of an answer, chosen and ordered by the shape of the question.
+
+- a definition leads with the topic's defining sentence, then its most relevant facts;
+- an aspect question (uses, drawbacks, why, how to, ...) leads with a sentence that speaks to that aspect;
+- a comparison leads with a sentence naming both sides, then gives each side its own sentence;
+- a list or steps question is answered with a list from the notes, kept whole;
+- a yes/no question leads with the sentence that settles it.
+Every sentence is about the question's topic, none repeats another, and a sentence that leans on the one
+before it ("This is why ...") comes only right after that sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.candidates import Candidate
+from bot.shapes import ASPECT_SHAPES, Shape
+from bot.text import content_words
+
+REDUNDANT_COSINE = 0.76  # two sentences this close in meaning say the same thing
+REDUNDANT_WORDS = 0.5  # ... and so do two that share this share of their content words
+RELEVANCE_MARGIN = 0.22  # a follower scores at most this much below the lead
+MAX_WORDS = 110  # an answer's sentences, lists not counted: a tutor's two to five sentences
+MIN_LIST_ITEMS = 3
+LIST_MARGIN = 0.08  # a list answers a list question unless a sentence scores this much better
+STEPS_MARGIN = 0.25  # an ordered list answers a steps question unless a sentence scores this much better
+FOLLOWER_SIMILARITY_MARGIN = 0.2  # a follower is at most this much less similar to the question than the lead
+SECTION_FOLLOWER_MARGIN = 0.35  # ... or this much, when it sits under a heading that names the aspect asked
+COMPARISON_FOLLOWERS = 3
+ASPECT_FOLLOWERS = 3
+DEFINITION_FOLLOWERS = 2
+ASPECT_LEAD_MARGIN = 0.1  # a sentence on the aspect asked leads over a better-scored one this close
+LEANS_BACK_MARGIN = 0.1  # a fresh opening is preferred to a sentence that points back, this close in score
+# Aspects a whole list may answer ("What are GANs used for?" -> the note's list of uses).
+LIST_FRIENDLY = frozenset({Shape.USES, Shape.STRENGTHS, Shape.WEAKNESSES, Shape.FIX, Shape.HOW_TO, Shape.HOW_IT_WORKS})
+
+
+@dataclass
+class Topic:
+    """A topic phrase of the question and the notes it names."""
+
+    phrase: str
+    slugs: frozenset[str]
+
+
+def plan_answer(
+    shape: Shape, candidates: list[Candidate], topics: list[Topic], max_units: int, about_article: bool = False
+) -> list[Candidate]:
+    """The units of the answer, in the order they are shown."""
+    pool = sorted(candidates, key=lambda c: c.score, reverse=True)
+    if not pool:
+        return []
+    if shape == Shape.COMPARISON and len(topics) >= 2:
+        chosen = _comparison(pool, len(topics), max_units)
+    elif shape in (Shape.LIST, Shape.STEPS):
+        chosen = _list(pool, shape, max_units)
+    elif shape in ASPECT_SHAPES or shape == Shape.YESNO:
+        chosen = _aspect(pool, shape, max_units)
+    else:
+        chosen = _definition(pool, max_units, openers=not about_article)
+    return chosen
+
+
+def _named_slugs(pool: list[Candidate]) -> set[str]:
+    """Notes the question names: those whose sentences carry the topic-note bonus (see `candidates.score`)."""
+    return {c.slug for c in pool if c.in_topic_note}
+
+
+def _on_topic(candidate: Candidate, topic_slugs: set[str]) -> bool:
+    return candidate.slug in topic_slugs or bool(candidate.mentions)
+
+
+def _lead(pool: list[Candidate], accept=lambda c: True, lists: bool = False) -> Candidate | None:
+    """The best candidate that can open an answer; a whole list only where `lists` allows it. A sentence that
+    points back ("... are other tests", "X also ...") opens only when nothing close to it in score does."""
+    able = [c for c in pool if c.standalone and (lists or not c.is_list) and accept(c) and _list_long_enough(c)]
+    if not able:
+        return None
+    fresh = next((c for c in able if not c.leans_back), None)
+    if fresh is not None and fresh.score >= able[0].score - LEANS_BACK_MARGIN:
+        return fresh
+    return able[0]
+
+
+def _list_long_enough(candidate: Candidate) -> bool:
+    return not candidate.is_list or len(candidate.items) >= MIN_LIST_ITEMS
+
+
+def _definition(pool: list[Candidate], max_units: int, openers: bool = True) -> list[Candidate]:
+    """A named note's opening sentence defines its topic ("What is a GAN?"); otherwise the best sentence leads.
+
+    "What does the article say about X?" is about X, not about the article: no opener there.
+    """
+    defining = [c for c in pool if c.defines and c.standalone]
+    openers = [c for c in pool if openers and c.opens_note and c.standalone and c.slug in _named_slugs(pool)]
+    lead = (defining or openers or [_lead(pool) or pool[0]])[0]
+    picked = [lead]
+    topic_slugs = {lead.slug}
+    _fill(picked, pool, lambda c: _on_topic(c, topic_slugs), min(max_units, 1 + DEFINITION_FOLLOWERS))
+    return _ordered(picked, keep_lead=True)
+
+
+def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candidate]:
+    speaks = {
+        Shape.TRADEOFFS: (Shape.STRENGTHS, Shape.WEAKNESSES, Shape.TRADEOFFS),
+        Shape.YESNO: (Shape.WHEN, Shape.WHY),
+    }.get(shape, (shape,))
+
+    opposite = {Shape.STRENGTHS: Shape.WEAKNESSES, Shape.WEAKNESSES: Shape.STRENGTHS}.get(shape)
+
+    def on_aspect(candidate: Candidate) -> bool:
+        if opposite is not None and opposite in candidate.cue_aspects and shape not in candidate.cue_aspects:
+            return False  # under "Advantages and drawbacks of X", an advantage does not answer "drawbacks?"
+        return any(a in candidate.aspects for a in speaks)
+
+    # The score already rewards the aspect; a sentence that speaks to it still wins a close call, and a whole
+    # list may lead only where it speaks to the aspect.
+    lists = shape in LIST_FRIENDLY
+    best = _lead(pool, lambda c: not c.is_list or on_aspect(c), lists=lists) or pool[0]
+    on_point = _lead(pool, on_aspect, lists=lists) if shape != Shape.YESNO else None
+    close = on_point is not None and on_point.score >= best.score - ASPECT_LEAD_MARGIN
+    # A heading alone ("Why loss functions matter") is weaker evidence than the sentence's own words.
+    worded = on_point is not None and any(a in on_point.cue_aspects for a in speaks)
+    lead = on_point if close and (worded or on_point.similarity >= best.similarity - ASPECT_LEAD_MARGIN) else best
+    if lead.is_list:
+        intro = _intro_for(lead, pool)
+        return [intro, lead] if intro else [lead]
+    picked = [lead]
+    topic_slugs = {lead.slug}
+    limit = min(max_units, 1 + ASPECT_FOLLOWERS)
+    if shape == Shape.TRADEOFFS:  # both sides of the trade-off, however far the other side scores
+        for side in (Shape.STRENGTHS, Shape.WEAKNESSES):
+            if not any(side in c.cue_aspects for c in picked):
+                other = next(
+                    (
+                        c
+                        for c in pool
+                        if side in c.cue_aspects
+                        and c.slug in topic_slugs
+                        and c.standalone
+                        and not c.is_list
+                        and not _redundant(c, picked)
+                    ),
+                    None,
+                )
+                if other is not None:
+                    picked.append(other)
+    _fill(picked, pool, lambda c: on_aspect(c) and _on_topic(c, topic_slugs), limit, shape)
+    if len(picked) < 2:  # nothing more on the aspect: the closest facts about the topic, not filler
+        _fill(picked, pool, lambda c: c.slug in topic_slugs and c.score >= lead.score - RELEVANCE_MARGIN / 2, 3)
+    return _ordered(picked, keep_lead=True)
+
+
+def _comparison(pool: list[Candidate], sides: int, max_units: int) -> list[Candidate]:
+    every_side = frozenset(range(sides))
+    both = [c for c in pool if c.mentions >= every_side and c.standalone and not c.is_list]
+    contrasting = [c for c in both if Shape.COMPARISON in c.aspects]
+    picked: list[Candidate] = []
+    lead = (contrasting or both or [None])[0]
+    if lead is not None:
+        picked.append(lead)
+    limit = min(max_units, 1 + COMPARISON_FOLLOWERS)
+    for side in range(sides):  # each side gets a sentence of its own when the lead does not cover it well
+        if len(picked) >= limit:
+            break
+        own = [c for c in pool if side in c.mentions and c.standalone and not c.is_list and not c.names_other]
+        alone = [c for c in own if len(c.mentions) == 1] or own
+        if alone:
+            best = max(alone, key=lambda c: c.score + (0.1 if c.opens_note else 0.0))
+            if not _redundant(best, picked):
+                picked.append(best)
+    if not picked:
+        return _aspect(pool, Shape.COMPARISON, max_units)
+    _fill(
+        picked,
+        pool,
+        lambda c: c in contrasting or (Shape.COMPARISON in c.aspects and bool(c.mentions) and not c.names_other),
+        limit,
+    )
+    return picked
+
+
+def _list(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candidate]:
+    lists = [c for c in pool if c.is_list and len(c.items) >= MIN_LIST_ITEMS]
+    if shape == Shape.STEPS:
+        lists = sorted(lists, key=lambda c: (not c.ordered, -c.score))
+    best_sentence = _lead(pool)
+    margin = STEPS_MARGIN if shape == Shape.STEPS and lists and lists[0].ordered else LIST_MARGIN
+    if lists and (best_sentence is None or lists[0].score >= best_sentence.score - margin):
+        chosen = lists[0]
+        intro = _intro_for(chosen, pool)
+        return [intro, chosen] if intro else [chosen]
+    enumerating = _lead(pool, lambda c: Shape.LIST in c.aspects)
+    if enumerating is not None and best_sentence is not None and enumerating.score >= best_sentence.score - LIST_MARGIN:
+        picked = [enumerating]
+        _fill(picked, pool, lambda c: c.slug == enumerating.slug, min(max_units, 1 + ASPECT_FOLLOWERS))
+        return _ordered(picked, keep_lead=True)
+    return _aspect(pool, Shape.HOW_IT_WORKS if shape == Shape.STEPS else Shape.LIST, max_units)
+
+
+def _intro_for(chosen: Candidate, pool: list[Candidate]) -> Candidate | None:
+    """A list without a lead-in of its own is introduced by the sentence just before it, when it stands alone."""
+    if chosen.text:
+        return None
+    before = next(
+        (c for c in pool if c.position == chosen.position and c.sentence == chosen.sentence - 1 and not c.is_list),
+        None,
+    )
+    return before if before is not None and before.standalone else None
+
+
+def _fill(picked: list[Candidate], pool: list[Candidate], accept, limit: int, aspect: Shape | None = None) -> None:
+    """Add the best candidates that `accept` allows until `limit`, skipping repeats and orphaned sentences.
+
+    A follower must stay close to the lead, unless it sits in the lead's note under a heading that names the
+    `aspect` asked ("Advantages and drawbacks of k-means" for the drawbacks of k-means): then it belongs.
+    """
+    lead = picked[0] if picked else None
+    words = sum(c.words for c in picked if not c.is_list)
+    for candidate in pool:
+        if len(picked) >= limit:
+            return
+        if candidate in picked or candidate.is_list or not accept(candidate):
+            continue
+        in_section = aspect is not None and lead is not None and _heading_speaks(candidate, aspect, lead.slug)
+        margin = SECTION_FOLLOWER_MARGIN if in_section else FOLLOWER_SIMILARITY_MARGIN
+        if lead is not None and (
+            candidate.similarity < lead.similarity - margin
+            or (not in_section and candidate.score < lead.score - lead.lead_bonus - RELEVANCE_MARGIN)
+        ):
+            continue  # not close enough to the lead in score or in meaning
+        if candidate.dependent and not any(candidate.follows(p) for p in picked):
+            continue
+        if not candidate.dependent and not candidate.standalone:
+            continue  # a list item, a list's intro or a fragment: meaningful only inside its list
+        if _redundant(candidate, picked) or words + candidate.words > MAX_WORDS:
+            continue
+        picked.append(candidate)
+        words += candidate.words
+
+
+def _heading_speaks(candidate: Candidate, aspect: Shape, slug: str) -> bool:
+    wanted = (Shape.STRENGTHS, Shape.WEAKNESSES, Shape.TRADEOFFS) if aspect == Shape.TRADEOFFS else (aspect,)
+    return candidate.slug == slug and any(a in candidate.heading_aspects for a in wanted)
+
+
+def _redundant(candidate: Candidate, picked: list[Candidate]) -> bool:
+    mine = set(content_words(candidate.text))
+    for other in picked:
+        if float(np.dot(candidate.vector, other.vector)) > REDUNDANT_COSINE:
+            return True
+        if other.is_list and candidate.position == other.position and candidate.text in other.items:
+            return True
+        theirs = set(content_words(other.text + " " + " ".join(other.items)))
+        if mine and len(mine & theirs) / len(mine | theirs or {""}) >= REDUNDANT_WORDS:
+            return True
+        if mine and mine <= theirs and not other.is_list:
+            return True
+    return False
+
+
+def _ordered(picked: list[Candidate], keep_lead: bool = False) -> list[Candidate]:
+    """Note order within a note, so facts read in the order they were written; the lead stays first when
+    `keep_lead`, and a sentence that leans on its antecedent comes right after it."""
+    if not picked:
+        return []
+    head = picked[:1] if keep_lead else []
+    anchor = picked[0].slug
+    free = sorted(
+        (c for c in picked[len(head) :] if not c.dependent), key=lambda c: (c.slug != anchor, c.slug, c.order)
+    )
+    ordered = head + free
+    for dependent in (c for c in picked if c.dependent):
+        antecedent = next((i for i, c in enumerate(ordered) if dependent.follows(c)), None)
+        if antecedent is not None:
+            ordered.insert(antecedent + 1, dependent)
+    return ordered
+
+
+def render(units: list[Candidate]) -> list[str]:
+    """Each unit as shown: a sentence, or a list as its intro and one line per item."""
+    shown = []
+    for unit in units:
+        if unit.is_list:
+            marks = [f"{n}." for n in range(1, len(unit.items) + 1)] if unit.ordered else ["-"] * len(unit.items)
+            lines = [f"{mark} {item}" for mark, item in zip(marks, unit.items, strict=True)]
+            shown.append("\n".join([unit.text, *lines] if unit.text else lines))
+        else:
+            shown.append(unit.text)
+    return shown
+
+
+def join(texts: list[str]) -> str:
+    """The answer as one string: sentences run on; a list starts and ends on its own lines."""
+    out = ""
+    for text in texts:
+        if not out:
+            out = text
+        elif (
+            "\n" in text
+            or "\n" in out.rsplit("\n\n", 1)[-1].split("\n")[-1:][0]
+            or out.endswith(("\n", ":"))
+            or "\n" in out
+            and out.split("\n")[-1].startswith(("- ", "1.", "2.", "3.", "4.", "5.", "6.", "7.", "8.", "9."))
+        ):
+            out += "\n" + text
+        else:
+            out += " " + text
+    return out

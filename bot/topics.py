@@ -1,0 +1,162 @@
+"""Topics: which notes a question's topic phrase names ("cnn" -> convolutional-neural-networks).
+
+A lexicon of every note's title, slug and aliases finds a named topic by its words; a phrase the lexicon does
+not know ("bagging", a section of the ensemble note) is found by retrieval instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from bot.models import Chunk
+from bot.text import normalize, stem
+
+# Single words too general to name a topic by themselves ("model" is in half the titles).
+GENERIC_WORDS = frozenset(
+    """model models data learning learn training train network networks feature features method methods
+    function functions layer layers algorithm algorithms machine deep neural metric metrics value values
+    problem problems system systems set sets error errors test type types rate score scores loss analysis
+    selection vs and of the a an in for with to""".split()
+)
+# Abbreviations of the field itself, which no single note owns.
+GENERAL_ABBREVIATIONS = {
+    "ml": "machine learning",
+    "dl": "deep learning",
+    "ai": "artificial intelligence",
+    "nn": "neural network",
+    "nns": "neural networks",
+}
+ABBREVIATION_LETTERS = 5  # a name this short, owned by one note, is expanded to that note's title
+UNORDERED_SLACK = 3  # words allowed between the words of a name matched out of order
+_TOKEN = re.compile(r"[a-z0-9+#]+")
+_TITLE_PARTS = re.compile(r"\s*(?:,|\band\b|\bvs\.?|/|:)\s*", re.IGNORECASE)
+_PARENTHESES = re.compile(r"\(([^)]*)\)")
+
+
+_BRITISH = ((re.compile(r"is(ation|ing|ed|es|er)$"), r"iz\1"), (re.compile(r"our(s)?$"), r"or\1"))
+
+
+def tokens(text: str) -> list[str]:
+    """Lowercase words, hyphens split: 'k-nearest Neighbours' -> ['k', 'nearest', 'neighbours']."""
+    return _TOKEN.findall(normalize(text).lower().replace("-", " "))
+
+
+def stems(text: str) -> tuple[str, ...]:
+    """Word stems of `tokens`, one spelling: 'k-nearest Neighbours' -> ('k', 'nearest', 'neighbor')."""
+    return tuple(stem(_american(word)) for word in tokens(text))
+
+
+def _american(word: str) -> str:
+    for pattern, replacement in _BRITISH:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    slugs: tuple[str, ...]
+    phrase: tuple[str, ...]  # the stems that matched
+    start: int  # word position in the text
+
+
+class TopicLexicon:
+    """Names of notes, matched on word stems; longer names win over the shorter names inside them."""
+
+    def __init__(self, names: dict[str, list[str]]) -> None:
+        self._names = names  # slug -> display names (title first)
+        self._entries: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for slug, display_names in names.items():
+            for name in display_names:
+                for variant in _variants(name):
+                    key = stems(variant)
+                    if key and not (len(key) == 1 and key[0] in GENERIC_WORDS):
+                        self._entries[key].add(slug)
+        self._longest = max((len(k) for k in self._entries), default=0)
+
+    @classmethod
+    def from_chunks(cls, chunks: list[Chunk]) -> TopicLexicon:
+        names: dict[str, list[str]] = {}
+        for chunk in chunks:
+            if chunk.slug not in names:
+                names[chunk.slug] = [chunk.title, chunk.slug.replace("-", " "), *chunk.aliases]
+        return cls(names)
+
+    def title(self, slug: str) -> str:
+        return self._names.get(slug, [slug])[0]
+
+    def names(self, slug: str) -> list[str]:
+        return self._names.get(slug, [])
+
+    def find(self, text: str) -> list[TopicMatch]:
+        """Every note named in the text, longest names first; a name inside a longer matched name is dropped."""
+        words = stems(text)
+        found: list[TopicMatch] = []
+        covered: set[int] = set()
+        for length in range(min(self._longest, len(words)), 0, -1):
+            for start in range(len(words) - length + 1):
+                span = set(range(start, start + length))
+                key = words[start : start + length]
+                if key in self._entries and not span & covered:
+                    found.append(TopicMatch(tuple(sorted(self._entries[key])), key, start))
+                    covered |= span
+        # A name's words in another order, close together: "metrics for a regression model" names regression metrics.
+        for key, slugs in self._entries.items():
+            if len(key) < 2 or any(key == m.phrase for m in found):
+                continue
+            places = [i for i, w in enumerate(words) if w in key and i not in covered]
+            if {words[i] for i in places} >= set(key) and places[-1] - places[0] <= len(key) + UNORDERED_SLACK:
+                found.append(TopicMatch(tuple(sorted(slugs)), key, places[0]))
+                covered |= set(places)
+        return found
+
+    def best(self, text: str) -> TopicMatch | None:
+        """The longest name in the text, the earliest among equals ('precision in classification' -> precision)."""
+        matches = self.find(text)
+        return min(matches, key=lambda m: (-len(m.phrase), m.start)) if matches else None
+
+    def expand(self, text: str) -> str:
+        """The text with its abbreviations spelled out, so its vector meets sentences that spell them:
+        'cnn vs rnn?' -> 'cnn vs rnn? (convolutional neural networks; recurrent neural networks)'."""
+        spelled = []
+        for word in dict.fromkeys(tokens(text)):
+            if word in GENERAL_ABBREVIATIONS:
+                spelled.append(GENERAL_ABBREVIATIONS[word])
+            elif (
+                len(word) <= ABBREVIATION_LETTERS and len(slugs := self._entries.get((stem(_american(word)),), ())) == 1
+            ):
+                title = self.title(next(iter(slugs)))
+                if word not in stems(title):
+                    spelled.append(title)
+        return f"{text} ({'; '.join(spelled)})" if spelled else text
+
+    def mentions(self, slug: str, text: str) -> bool:
+        """Whether the text names the note (any of its names, matched on stems)."""
+        words = stems(text)
+        joined = " " + " ".join(words) + " "
+        for name in self._names.get(slug, []):
+            for variant in _variants(name):
+                key = stems(variant)
+                if key and not (len(key) == 1 and key[0] in GENERIC_WORDS) and f" {' '.join(key)} " in joined:
+                    return True
+        return False
+
+
+def _variants(name: str) -> list[str]:
+    """A title and its parts: 'LSTM and GRU' also names 'LSTM' and 'GRU'; 'k-nearest neighbours (kNN)' names 'kNN'."""
+    variants = [name]
+    inside = _PARENTHESES.findall(name)
+    plain = _PARENTHESES.sub(" ", name).strip()
+    variants += [plain, *inside]
+    parts = [p for p in _TITLE_PARTS.split(plain) if p.strip()]
+    if 1 < len(parts) <= 3 and all(len(p.split()) <= 3 for p in parts):
+        variants += parts
+    return variants
+
+
+def phrase_mentions(phrase: str, text: str) -> bool:
+    """Whether all the content stems of a short topic phrase occur in the text ('l1 regularization')."""
+    wanted = [w for w in stems(phrase) if w not in GENERIC_WORDS] or list(stems(phrase))
+    present = set(stems(text))
+    return bool(wanted) and all(w in present for w in wanted)

@@ -1,0 +1,169 @@
+"""Answer plans with the fake embedder, in milliseconds: each shape gets the answer a tutor would give."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answering import AnswerService
+from bot.candidates import DEPENDENT_OPENING
+from bot.generation import ExtractiveGenerator
+from bot.index import build_index, load_index
+from bot.settings import Settings
+
+NOTES = {
+    "gans": """---
+title: Generative adversarial networks
+aliases: [gan, gans]
+tags: [generative]
+related: []
+---
+A generative adversarial network (GAN) is a generative model in which a generator and a discriminator compete.
+GANs learn to produce realistic samples from random noise vectors.
+
+## How GANs work
+The GAN generator maps random noise to a fake sample that should look real.
+The GAN discriminator scores each sample as real or fake.
+This adversarial game pushes the generator towards realistic samples.
+
+## Uses of GANs
+GANs are used for image synthesis, super-resolution and synthetic training data.
+GANs also translate images between styles, such as sketches to photos.
+
+## Advantages and drawbacks of GANs
+The main advantage of GANs is sharp, realistic samples that are fast to generate.
+The main drawbacks of GANs are unstable training and mode collapse.
+
+## GANs compared with diffusion models
+GANs generate a sample in one pass, while diffusion models need many denoising steps.
+""",
+    "diffusion-models": """---
+title: Diffusion models
+aliases: [diffusion, diffusion model]
+tags: [generative]
+related: []
+---
+A diffusion model is a generative model that learns to turn random noise into data by removing noise step by step.
+Diffusion models train a network to predict the noise that was added to a sample.
+
+## Uses of diffusion models
+Diffusion models are used for text-to-image generation, image editing and audio synthesis.
+""",
+    "regularization": """---
+title: Regularization
+aliases: [regularisation]
+tags: [regularization]
+related: []
+---
+Regularization is any technique that constrains a model during training to reduce overfitting.
+
+## Types of regularization
+Common regularization techniques include:
+- L2 penalty: shrinks the weights towards zero.
+- L1 penalty: sets some weights exactly to zero.
+- Dropout: switches off random units while training.
+- Early stopping: halts training when validation loss rises.
+
+## How regularization works
+1. Regularization adds a penalty on large weights to the training loss.
+2. The optimizer then trades a little training fit for smaller weights.
+3. Smaller weights give a smoother function that generalizes better.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> AnswerService:
+    from tests.conftest import FakeEmbedder
+
+    root = tmp_path_factory.mktemp("compose")
+    knowledge = root / "knowledge"
+    knowledge.mkdir()
+    for slug, text in NOTES.items():
+        (knowledge / f"{slug}.md").write_text(text, encoding="utf-8")
+    embedder = FakeEmbedder()
+    build_index(knowledge, root / "index", embedder)
+    settings = Settings(knowledge_dir=knowledge, index_dir=root / "index", relevance_floor=0.05)
+    return AnswerService(settings, load_index(Path(root / "index")), embedder, ExtractiveGenerator())
+
+
+def test_a_uses_question_leads_with_the_uses_section(service):
+    answer = service.answer("What are GANs used for?")
+    assert answer.shape == "uses"
+    assert answer.sentences[0].text.startswith("GANs are used for")
+
+
+def test_a_definition_question_leads_with_the_defining_sentence(service):
+    answer = service.answer("What is a GAN?")
+    assert answer.sentences[0].text.startswith("A generative adversarial network (GAN) is")
+
+
+def test_a_comparison_names_both_sides_first(service):
+    answer = service.answer("gans vs diffusion models?")
+    assert answer.shape == "comparison"
+    lead = answer.sentences[0].text
+    assert "GANs" in lead and "diffusion" in lead
+    later = " ".join(s.text for s in answer.sentences[1:])
+    assert "diffusion model is" in later.lower() or "Diffusion models" in later
+
+
+def test_a_list_question_gets_the_whole_list(service):
+    answer = service.answer("Name some regularization techniques")
+    assert answer.shape == "list"
+    lines = answer.answer.splitlines()
+    assert lines[0] == "Common regularization techniques include:"
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        "- L2 penalty",
+        "- L1 penalty",
+        "- Dropout",
+        "- Early stopping",
+    ]
+
+
+def test_a_steps_question_keeps_the_numbered_order(service):
+    answer = service.answer("What are the steps of regularization?")
+    numbered = [line for line in answer.answer.splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert [line[:2] for line in numbered] == ["1.", "2.", "3."]
+
+
+def test_a_tradeoff_question_gives_both_sides(service):
+    answer = service.answer("pros and cons of GANs?")
+    text = answer.answer
+    assert "main advantage" in text and "main drawbacks" in text
+
+
+def test_a_sentence_that_leans_on_the_one_before_never_leads_or_stands_alone(service):
+    for question in ("How do GANs work?", "Why does the GAN game work?", "What does the discriminator do?"):
+        answer = service.answer(question)
+        texts = [s.text for s in answer.sentences]
+        assert not DEPENDENT_OPENING.match(texts[0])
+        for i, text in enumerate(texts[1:], 1):
+            if text.startswith("This adversarial game"):
+                assert texts[i - 1].startswith("The GAN discriminator")
+
+
+def test_no_two_sentences_repeat_and_every_sentence_is_on_topic(service):
+    for question in ("What is a GAN?", "What are GANs used for?", "How do GANs work?"):
+        answer = service.answer(question)
+        texts = [s.text for s in answer.sentences]
+        assert len(texts) == len(set(texts))
+        where = {s.id: s.source for s in answer.sources}
+        assert all(where[i].endswith("gans.md") for s in answer.sentences for i in s.source_ids)
+
+
+def test_every_quoted_sentence_is_in_a_cited_source(service):
+    answer = service.answer("pros and cons of GANs?")
+    cited = {s.id: s.text for s in answer.sources}
+    for sentence in answer.sentences:
+        assert all(sentence.text in cited[i] for i in sentence.source_ids)
+
+
+def test_a_followup_without_a_pronoun_keeps_the_topic(service):
+    from bot.conversation import Conversation
+
+    conversation = Conversation()
+    service.answer("What is a GAN?", conversation)
+    answer = service.answer("any drawbacks?", conversation)
+    assert "gan" in answer.standalone_question.lower()
+    assert answer.sentences[0].text.startswith("The main drawbacks of GANs")
