@@ -1,16 +1,14 @@
 # mlbot's Discord bot on CPU. Build: docker build -t mlbot .  Run: docker run -e DISCORD_TOKEN=... mlbot
 FROM python:3.11-slim
 
+# Notes, index and votes are found in the working directory (/app), converted weights in ~/.cache/mlbot.
+# Keep votes across restarts with a volume: -v mlbot-data:/app/data -e MLBOT_FEEDBACK_FILE=data/feedback.jsonl
 # TOKENIZERS_PARALLELISM only looks like a secret to the linter.
 # hadolint ignore=DL3064
 ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     HF_HUB_OFFLINE=1 \
-    TOKENIZERS_PARALLELISM=false \
-    MLBOT_CACHE_DIR=/home/mlbot/.cache/mlbot \
-    MLBOT_KNOWLEDGE_DIR=/app/knowledge \
-    MLBOT_INDEX_DIR=/app/index \
-    MLBOT_FEEDBACK_FILE=/app/data/feedback.jsonl
+    TOKENIZERS_PARALLELISM=false
 
 RUN useradd --create-home --uid 10001 mlbot
 WORKDIR /app

@@ -49,8 +49,8 @@ def timed_stream(pieces) -> tuple[float, float, int]:
 
 
 def lean_engine(dtype: str, tokens: int):
-    from bot.generation import bundled_gguf, converted_gguf
     from bot.llama_decoder import LlamaDecoder
+    from bot.model_cache import bundled_gguf, converted_gguf
     from bot.settings import Settings
 
     decoder = LlamaDecoder(converted_gguf(bundled_gguf(), Settings().cache_dir), dtype)
@@ -60,7 +60,8 @@ def lean_engine(dtype: str, tokens: int):
 
 
 def transformers_engine(dtype: str, tokens: int):
-    from bot.generation import _TransformersDecoder, bundled_gguf, converted_gguf
+    from bot.generation import _TransformersDecoder
+    from bot.model_cache import bundled_gguf, converted_gguf
     from bot.settings import Settings
 
     decoder = _TransformersDecoder(converted_gguf(bundled_gguf(), Settings().cache_dir), dtype)
@@ -70,7 +71,7 @@ def transformers_engine(dtype: str, tokens: int):
 def llama_cpp_engine(threads: int, tokens: int):
     from llama_cpp import Llama
 
-    from bot.generation import bundled_gguf
+    from bot.model_cache import bundled_gguf
 
     model = Llama(str(bundled_gguf()), n_threads=threads, n_ctx=2048, verbose=False)
     return lambda: (
@@ -83,7 +84,8 @@ def llama_cpp_engine(threads: int, tokens: int):
 
 
 def server_rows(threads: int, tokens: int, runs: int) -> list[tuple[str, str, str]]:
-    from bot.generation import OpenAICompatibleGenerator, bundled_gguf
+    from bot.generation import OpenAICompatibleGenerator
+    from bot.model_cache import bundled_gguf
     from bot.settings import Settings
 
     with socket.socket() as probe:
@@ -95,7 +97,9 @@ def server_rows(threads: int, tokens: int, runs: int) -> list[tuple[str, str, st
     )
     try:
         generator = OpenAICompatibleGenerator(
-            Settings(generator_backend="openai", openai_base_url=f"http://127.0.0.1:{port}/v1", openai_timeout_s=30)
+            Settings(
+                generator_backend="openai", openai_base_url=f"http://127.0.0.1:{port}/v1", openai_timeout_s=30
+            ).generation()
         )
         for _ in range(100):  # wait for the server to listen
             try:

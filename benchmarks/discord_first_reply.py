@@ -24,7 +24,7 @@ import discord.ext.test as dpytest  # noqa: E402
 
 from bot.runtime import load_service  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from tests.test_discord import bot_messages, bot_threads, mention, start  # noqa: E402  (the dpytest harness)
+from tests.discord.harness import bot_messages, bot_threads, mention, start, stop  # noqa: E402  (dpytest harness)
 
 
 async def measure(questions: list[str]) -> tuple[list[float], list[float]]:
@@ -49,7 +49,7 @@ async def measure(questions: list[str]) -> tuple[list[float], list[float]]:
                 await bot.drain()
                 complete.append(time.perf_counter() - started)
         finally:
-            await bot.close()
+            await stop(bot)
     return first, complete
 
 

@@ -2,6 +2,8 @@
 
 Each pack holds every version's answer to its questions, so a judge compares versions within one run, as
 `../shared/eval/judge-rubric.md` asks. The key that maps anonymous ids back to versions stays out of the packs.
+Versions that give one question the same answer (a model role that changed nothing) share one judged copy,
+which the key credits to each of them.
 
     python benchmarks/judge_pack.py old=/tmp/old.jsonl new=/tmp/new.jsonl --packs 4 --out /tmp/judging
     # a judge writes /tmp/judging/scores-N.txt for pack-N.jsonl, one line per answer:
@@ -38,13 +40,18 @@ def main() -> None:
     for pack in range(arguments.packs):
         rows = []
         for question_id in questions[pack :: arguments.packs]:
+            copies: dict[str, str] = {}  # answer text -> its anonymous id in this question
             for name, by_id in answers.items():
                 record = by_id[question_id]
+                if record["answer"] in copies:
+                    key[copies[record["answer"]]]["versions"].append(name)
+                    continue
                 anonymous = f"a{rng.randrange(10_000, 99_999)}"
                 while anonymous in used:
                     anonymous = f"a{rng.randrange(10_000, 99_999)}"
                 used.add(anonymous)
-                key[anonymous] = {"version": name, "question_id": question_id}
+                copies[record["answer"]] = anonymous
+                key[anonymous] = {"versions": [name], "question_id": question_id}
                 rows.append(
                     {
                         "id": anonymous,
@@ -57,7 +64,10 @@ def main() -> None:
         with open(arguments.out / f"pack-{pack + 1}.jsonl", "w", encoding="utf-8") as handle:
             handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     (arguments.out / "key.json").write_text(json.dumps(key, indent=1))
-    print(f"{len(questions)} questions x {len(answers)} versions in {arguments.packs} packs under {arguments.out}")
+    print(
+        f"{len(questions)} questions x {len(answers)} versions: {len(key)} distinct answers in {arguments.packs} "
+        f"packs under {arguments.out}"
+    )
 
 
 if __name__ == "__main__":

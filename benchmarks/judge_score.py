@@ -38,17 +38,18 @@ def main() -> None:
             seen.add(match.group(1))
             correct, direct, complete, readable, total = map(int, match.group(2, 3, 4, 5, 6))
             entry = key[match.group(1)]
-            scores[entry["version"]].append(
-                {
-                    "question_id": entry["question_id"],
-                    "correct": correct,
-                    "direct": direct,
-                    "complete": complete,
-                    "readable": readable,
-                    "total": correct + direct + complete + readable,
-                    "reason": match.group(7).strip(" |"),
-                }
-            )
+            for version in entry.get("versions") or [entry["version"]]:  # one judged copy, credited to each
+                scores[version].append(
+                    {
+                        "question_id": entry["question_id"],
+                        "correct": correct,
+                        "direct": direct,
+                        "complete": complete,
+                        "readable": readable,
+                        "total": correct + direct + complete + readable,
+                        "reason": match.group(7).strip(" |"),
+                    }
+                )
     missing = sorted(set(key) - seen)
     if missing:
         print(f"warning: {len(missing)} answers have no score (e.g. {', '.join(missing[:5])})")

@@ -33,13 +33,14 @@ def main() -> None:
     import bm25s
 
     from bot.embedding import make_embedder
-    from bot.index import FLAT_LIMIT, POSTINGS_LIMIT, LoadedIndex, _index_type, make_faiss_index, prune_postings
+    from bot.index import FLAT_LIMIT, LoadedIndex, _index_type, make_faiss_index
+    from bot.lexical import POSTINGS_LIMIT, prune_postings
     from bot.models import Chunk, Manifest
     from bot.retrieval import Retriever
     from bot.settings import Settings
 
     settings = Settings()
-    embedder = make_embedder(settings)
+    embedder = make_embedder(settings.embedding())
     rng = np.random.default_rng(0)
     count, dimension = args.chunks, embedder.dimension
 
@@ -73,7 +74,7 @@ def main() -> None:
         faiss_index=faiss_index,
         bm25=bm25,
     )
-    retriever = Retriever(index, embedder, settings)
+    retriever = Retriever(index, embedder, settings.retrieval())
     questions = [f"What is term{rng.integers(0, 3000)} and term{rng.integers(0, 20000)}?" for _ in range(args.queries)]
     query_vectors = embedder.embed(questions)
     dense, lexical, full = [], [], []

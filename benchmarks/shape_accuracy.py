@@ -1,6 +1,6 @@
 """How well question shapes are recognised on the labelled set (tests/data/shapes.jsonl).
 
-Compares the rules in `bot/shapes.py` with a nearest-prototype classifier on the embedder (each question
+Compares the rules in `bot/shape_rules.py` with a nearest-prototype classifier on the embedder (each question
 labelled like its most similar other question, leave-one-out), and prints the rules' confusions.
 
     python benchmarks/shape_accuracy.py [--set tests/data/shapes.jsonl] [--show]
@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("--no-embedder", action="store_true", help="skip the nearest-prototype comparison")
     arguments = parser.parse_args()
 
-    from bot.shapes import classify
+    from bot.shape_rules import classify
 
     rows = [json.loads(line) for line in arguments.set.read_text(encoding="utf-8").splitlines() if line.strip()]
     predicted = [classify(r["question"]).shape.value for r in rows]
@@ -47,7 +47,7 @@ def main() -> None:
     from bot.embedding import make_embedder
     from bot.settings import Settings
 
-    embedder = make_embedder(Settings())
+    embedder = make_embedder(Settings().embedding())
     vectors = embedder.embed([r["question"] for r in rows])
     similarity = vectors @ vectors.T
     np.fill_diagonal(similarity, -1.0)

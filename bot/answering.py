@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-import sys
+import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from bot.composition import Composer, skipped_tags
+import numpy as np
+
+from bot.answer_cache import AnswerCache
+from bot.answer_text import join, merge_parts, render
+from bot.composition import Composer, Composition, skipped_tags
+from bot.configs import AnsweringConfig
 from bot.conversation import Conversation, Reading, Turn, read_question
 from bot.embedding import Embedder
 from bot.generation import ExtractiveGenerator, Generator
 from bot.grounding import GroundingGuard
 from bot.index import LoadedIndex
-from bot.model_roles import ROLES, ModelWriter, RoleReport, quoted
-from bot.models import Answer, AnswerSentence, Retrieval, Source
-from bot.plans import join, render
+from bot.model_roles import ROLES
+from bot.model_writer import ModelWriter, RoleInput, RoleReport, quoted
+from bot.models import About, Answer, AnswerSentence, Retrieval, Source
+from bot.policy import DECLINE, HarmPolicy
+from bot.question_parsing import split_parts, topic_words
 from bot.retrieval import Retriever
-from bot.settings import Settings
-from bot.shapes import topic_words
-from bot.text import content_words, has_control_characters
+from bot.text import content_words, validate_question
+
+log = logging.getLogger("mlbot.answers")
 
 REFUSAL = (
     "Sorry, I can only help with machine learning and deep learning, and my notes have nothing on that; "
@@ -27,41 +35,51 @@ REFUSAL = (
 STRONG_RETRIEVAL = 0.55  # evidence above which a question stands on its own whatever came before
 
 
-class InvalidQuestion(ValueError):
-    """A question the bot will not try to answer; the message says why in one line."""
+@dataclass
+class PartReading:
+    """One part of a question, read in its conversation and retrieved for."""
+
+    reading: Reading
+    vector: np.ndarray
+    retrieval: Retrieval
 
 
-def validate_question(question: str, max_chars: int) -> str:
-    if has_control_characters(question):
-        raise InvalidQuestion("the question contains binary or control characters; send plain text")
-    cleaned = " ".join(question.split())
-    if not cleaned:
-        raise InvalidQuestion("the question is empty; ask something about machine learning")
-    if len(cleaned) > max_chars:
-        raise InvalidQuestion(f"the question is {len(cleaned)} characters long; the limit is {max_chars}")
-    return cleaned
+def _log_answer(answer: Answer, with_question: bool) -> None:
+    """One line per answer for the operator: its latency and kind; the question only when they asked for it."""
+    asked = f" question={answer.question!r}" if with_question else ""
+    log.info(
+        "answered in %.0f ms: mode=%s shape=%s refused=%s model_sentences=%d/%d%s",
+        answer.timings_ms.get("total", 0.0),
+        answer.mode,
+        answer.shape or "-",
+        answer.refused,
+        answer.kept_sentences,
+        answer.generated_sentences,
+        asked,
+    )
 
 
 class AnswerService:
     def __init__(
         self,
-        settings: Settings,
+        config: AnsweringConfig,
         index: LoadedIndex,
         embedder: Embedder,
         generator: Generator | None = None,
-        warn: Callable[[str], None] | None = None,
+        policy: HarmPolicy | None = None,
     ) -> None:
-        self.settings = settings
+        self.config = config
         self.index = index
         self.embedder = embedder
         self.generator = generator or ExtractiveGenerator()
-        self.retriever = Retriever(index, embedder, settings)
-        self.guard = GroundingGuard(embedder, settings.guard_min_similarity, settings.guard_min_overlap)
-        self.composer = Composer(index, embedder, self.retriever, settings)
-        warn = warn or (lambda line: print(f"mlbot: {line}", file=sys.stderr))
+        self.retriever = Retriever(index, embedder, config.retrieval)
+        self.guard = GroundingGuard(embedder, config.guard.min_similarity, config.guard.min_overlap)
+        self.composer = Composer(index, embedder, self.retriever, config.composition)
+        self.policy = policy or HarmPolicy(embedder)
+        self.cache = AnswerCache(config.answer_cache_size)
         self.writer = None
-        if self.generator.is_language_model and settings.model_role != "off":
-            self.writer = ModelWriter(self.generator, embedder, self.guard, settings.max_new_tokens, warn)
+        if self.generator.is_language_model and config.model_role != "off":
+            self.writer = ModelWriter(self.generator, embedder, self.guard, config.max_new_tokens)
 
     def answer(
         self,
@@ -69,33 +87,91 @@ class AnswerService:
         conversation: Conversation | None = None,
         on_text: Callable[[str], None] | None = None,
     ) -> Answer:
+        """Answer a question (each part of a two-part question in turn), grounded and cited."""
         started = time.perf_counter()
-        question = validate_question(question, self.settings.max_question_chars)
-        reading, query_vector, retrieval = self._read(question, conversation)
+        question = validate_question(question, self.config.max_question_chars)
+        fresh = conversation is None or not conversation.turns  # nothing before it: its meaning is its own
+        if fresh and (cached := self.cache.get(question)) is not None:
+            return self._replay(*cached, conversation, on_text, started)
+        parts = split_parts(question)
+        # Later parts read earlier ones as their conversation: "What is X? When do we use it?"
+        memory = conversation
+        if len(parts) > 1:
+            memory = Conversation(max_turns=max(1, self.config.history_turns) + len(parts))
+            memory.turns.extend(conversation.turns if conversation is not None else ())
+        readings: list[PartReading] = []
+        for part in parts:
+            reading, vector, retrieval = self._read(part, memory)
+            readings.append(PartReading(reading, vector, retrieval))
+            if memory is not None and len(parts) > 1 and retrieval.relevant:
+                memory.add(self._turn(part, reading, retrieval))
         retrieved = time.perf_counter()
 
-        if not retrieval.relevant:
-            answer = Answer(question=question, standalone_question=reading.standalone, answer=REFUSAL, refused=True)
+        answered = [r for r in readings if r.retrieval.relevant]
+        if answered and self.policy.check(question) is not None:  # off-topic questions get the refusal below
+            return self._decline(question, DECLINE, conversation, on_text, started)
+        if not answered:
+            standalone = " ".join(r.reading.standalone for r in readings)
+            answer = Answer(question=question, standalone_question=standalone, answer=REFUSAL, refused=True)
             answer.mode = "refused"
             if on_text:
                 on_text(REFUSAL)
         else:
-            answer = self._compose(question, reading, query_vector, retrieval, on_text)
+            answer = self._compose(question, answered, on_text)
         finished = time.perf_counter()
         answer.timings_ms = {
             "retrieve": (retrieved - started) * 1000,
             "generate": (finished - retrieved) * 1000,
             "total": (finished - started) * 1000,
         }
+        first = answered[0] if answered else readings[0]
+        turn = self._turn(question, first.reading, first.retrieval)
         if conversation is not None:
-            conversation.add(self._turn(question, reading, answer))
+            conversation.add(turn)
+        if fresh:
+            self.cache.put(question, answer, turn)
+        _log_answer(answer, self.config.log_questions)
         return answer
 
-    def _turn(self, question: str, reading: Reading, answer: Answer) -> Turn:
-        """What a follow-up needs of this turn: the topic as the user named it, and the notes the answer used."""
-        if answer.refused:
+    def _replay(self, answer: Answer, turn: Turn, conversation, on_text, started: float) -> Answer:
+        """A cached answer, shown and remembered as if it had just been made."""
+        if on_text:
+            for text in [s.text for s in answer.sentences] or [answer.answer]:
+                on_text(text)
+        if conversation is not None:
+            conversation.add(turn)
+        answer.timings_ms = {"retrieve": 0.0, "generate": 0.0, "total": (time.perf_counter() - started) * 1000}
+        _log_answer(answer, self.config.log_questions)
+        return answer
+
+    def _decline(self, question, text: str, conversation, on_text, started: float) -> Answer:
+        """A harmful request: one polite line, no sources, and nothing for a follow-up to build on."""
+        answer = Answer(question=question, standalone_question=question, answer=text, refused=True, mode="declined")
+        if on_text:
+            on_text(text)
+        answer.timings_ms = {"retrieve": 0.0, "generate": 0.0, "total": (time.perf_counter() - started) * 1000}
+        if conversation is not None:
+            conversation.add(Turn(question, question, None))
+        _log_answer(answer, self.config.log_questions)
+        return answer
+
+    def about(self) -> About:
+        """The notes, index and model this service answers from (for `/about` and `mlbot doctor`)."""
+        manifest = self.index.manifest
+        return About(
+            notes=len(manifest.files),
+            chunks=manifest.chunk_count,
+            built_at=manifest.built_at,
+            embedder=manifest.embedder,
+            model=self.generator.name,
+            role=self.config.model_role if self.writer is not None else "off",
+        )
+
+    def _turn(self, question: str, reading: Reading, retrieval: Retrieval) -> Turn:
+        """What a follow-up needs of this turn: the topic as the user named it, and the notes it retrieved."""
+        if not retrieval.relevant:
             return Turn(question, reading.standalone, None, (), reading.plan)
-        slugs = tuple(dict.fromkeys(s.source.rsplit("/", 1)[-1].removesuffix(".md") for s in answer.sources))
+        slugs = tuple(dict.fromkeys(h.chunk.slug for h in retrieval.hits))
         named = next((t for t in reading.plan.topics if self.composer.knows_topic(t)), None)
         topic = named or (reading.plan.topics[0] if reading.plan.topics else None)
         if topic is None or not self.composer.knows_topic(topic):
@@ -129,8 +205,8 @@ class AnswerService:
         query = self.composer.lexicon.expand(reading.standalone)
         vector = self.embedder.embed([query])[0]
         retriever = self.retriever
-        if top_k is not None and top_k != self.settings.top_k:
-            retriever = Retriever(self.index, self.embedder, self.settings.model_copy(update={"top_k": top_k}))
+        if top_k is not None and top_k != self.config.retrieval.top_k:
+            retriever = Retriever(self.index, self.embedder, replace(self.config.retrieval, top_k=top_k))
         return retriever.retrieve(query, vector, skipped_tags(reading.plan))
 
     def _retrieve(self, reading: Reading):
@@ -147,47 +223,68 @@ class AnswerService:
         named = set(content_words(" ".join(reading.plan.topics)))
         return bool(named & set(content_words(" ".join([top.title, *top.heading_path]))))
 
-    def _compose(self, question, reading, query_vector, retrieval, on_text) -> Answer:
-        """The plan's sentences, quoted; the lead is shown at once, then the model's role, if any, on the rest."""
-        composition = self.composer.compose(reading.plan, reading.standalone, query_vector, retrieval)
-        units = composition.units
+    def _compose(self, question: str, parts: list[PartReading], on_text) -> Answer:
+        """The plan's sentences, quoted; the lead is shown at once (unless the model writes it), then the
+        model's role, if any, works on the rest. Each part of a two-part question gets its own plan."""
+        compositions = [
+            self.composer.compose(p.reading.plan, p.reading.standalone, p.vector, p.retrieval) for p in parts
+        ]
+        units = merge_parts([c.units for c in compositions], self.config.composition.answer_sentences)
         texts = render(units)
-        if on_text and texts:
+        lead_first = self.config.model_role != "lead"
+        if on_text and texts and lead_first:
             on_text(texts[0])
-        report = self._apply_role(reading.standalone, units, texts)
+        report = self._apply_role(parts[0].reading.standalone, compositions, units, texts)
         kept = [
             AnswerSentence(
-                text=w.text, source_ids=list(dict.fromkeys(u.chunk_id for u in w.units)), generated=w.generated
+                text=w.text,
+                source_ids=list(dict.fromkeys(u.chunk_id for u in w.units)),
+                generated=w.generated,
+                facts=[u.text for u in w.units] if w.generated else [],
             )
             for w in report.sentences
         ]
         if on_text:
-            for sentence in kept[1:]:
+            for sentence in kept[1 if lead_first else 0 :]:
                 on_text(sentence.text)
+        used = [u for w in report.sentences for u in w.units]
         return Answer(
             question=question,
-            standalone_question=reading.standalone,
+            standalone_question=" ".join(p.reading.standalone for p in parts),
             answer=join([s.text for s in kept]),
             refused=False,
             sentences=kept,
-            sources=self._sources(retrieval, kept, units, query_vector),
+            sources=self._sources([h for p in parts for h in p.retrieval.hits], kept, used, parts[0].vector),
             mode="mixed" if report.kept else "extractive",
-            shape=reading.plan.shape.value,
+            shape="+".join(p.reading.plan.shape.value for p in parts),
             generated_sentences=report.tried,
             kept_sentences=report.kept,
+            rejected_sentences=report.rejected,
         )
 
-    def _apply_role(self, question: str, units, texts) -> RoleReport:
+    def _apply_role(self, question: str, compositions: list[Composition], units, texts) -> RoleReport:
         if self.writer is None or not units:
             return RoleReport(quoted(units, texts))
-        return ROLES[self.settings.model_role](self.writer, question, units, texts)
+        single = len(compositions) == 1
+        given = RoleInput(
+            question=question,
+            units=units,
+            texts=texts,
+            candidates=[c for composition in compositions for c in composition.candidates],
+            # A two-part answer keeps its parts: only a single plan is made again from re-scored candidates.
+            replan=(lambda candidates: self.composer.replan(compositions[0], candidates))
+            if single
+            else (lambda _: units),
+            render=render,
+        )
+        return ROLES[self.config.model_role](self.writer, given)
 
-    def _sources(self, retrieval: Retrieval, sentences: list[AnswerSentence], units, query_vector) -> list[Source]:
+    def _sources(self, hits, sentences: list[AnswerSentence], units, query_vector) -> list[Source]:
         """The passages the answer cites, in answer order, then the other retrieved passages by rank."""
-        dense = {h.position: h.dense for h in retrieval.hits}
+        dense = {h.position: h.dense for h in hits}
         cited = {cid for s in sentences for cid in s.source_ids}
         positions = [u.position for u in units if u.chunk_id in cited]
-        positions += [h.position for h in retrieval.hits]
+        positions += [h.position for h in hits]
         sources = []
         for position in dict.fromkeys(positions):
             chunk = self.index.chunks[position]

@@ -8,13 +8,16 @@ sentence-transformers ones. Index builds still use sentence-transformers.
 
 from __future__ import annotations
 
-import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812 - the usual name
+
+from bot.model_cache import read_config
 
 
 class _Int8Linear:
@@ -45,16 +48,27 @@ class _Float32Linear:
         return F.linear(x, self.weight, self.bias)
 
 
+class EncoderLayer(NamedTuple):
+    """One BERT layer: self-attention and its post-norm, then the GELU MLP and its post-norm."""
+
+    qkv: Callable  # the query, key and value projections fused
+    out: Callable
+    attention_norm: tuple[torch.Tensor, torch.Tensor]  # LayerNorm weight and bias
+    up: Callable
+    down: Callable
+    output_norm: tuple[torch.Tensor, torch.Tensor]
+
+
 class BertSentenceEncoder:
     def __init__(self, folder: Path, int8: bool = False) -> None:
         from safetensors.torch import load_file
         from tokenizers import Tokenizer
 
-        config = json.loads((folder / "config.json").read_text())
+        config = read_config(folder / "config.json", required=True)
         if config.get("model_type") != "bert":
             raise ValueError(f"{folder} is a {config.get('model_type')} model, not bert")
-        sentence_config = _read_json(folder / "sentence_bert_config.json")
-        pooling = _read_json(folder / "1_Pooling" / "config.json")
+        sentence_config = read_config(folder / "sentence_bert_config.json")
+        pooling = read_config(folder / "1_Pooling" / "config.json")
         if pooling and not pooling.get("pooling_mode_mean_tokens", False):
             raise ValueError(f"{folder} does not use mean pooling")
         self.max_length = int(sentence_config.get("max_seq_length", 256))
@@ -71,19 +85,22 @@ class BertSentenceEncoder:
         self.token_type = w("embeddings.token_type_embeddings.weight")[0]
         self.embedding_norm = (w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias"))
         linear = _Int8Linear if int8 and "fbgemm" in torch.backends.quantized.supported_engines else _Float32Linear
-        self.layers = []
+        self.layers: list[EncoderLayer] = []
         for i in range(config["num_hidden_layers"]):
             p = f"encoder.layer.{i}."
             qkv_weight = torch.cat([w(p + f"attention.self.{n}.weight") for n in ("query", "key", "value")])
             qkv_bias = torch.cat([w(p + f"attention.self.{n}.bias") for n in ("query", "key", "value")])
             self.layers.append(
-                (
-                    linear(qkv_weight, qkv_bias),
-                    linear(w(p + "attention.output.dense.weight"), w(p + "attention.output.dense.bias")),
-                    (w(p + "attention.output.LayerNorm.weight"), w(p + "attention.output.LayerNorm.bias")),
-                    linear(w(p + "intermediate.dense.weight"), w(p + "intermediate.dense.bias")),
-                    linear(w(p + "output.dense.weight"), w(p + "output.dense.bias")),
-                    (w(p + "output.LayerNorm.weight"), w(p + "output.LayerNorm.bias")),
+                EncoderLayer(
+                    qkv=linear(qkv_weight, qkv_bias),
+                    out=linear(w(p + "attention.output.dense.weight"), w(p + "attention.output.dense.bias")),
+                    attention_norm=(
+                        w(p + "attention.output.LayerNorm.weight"),
+                        w(p + "attention.output.LayerNorm.bias"),
+                    ),
+                    up=linear(w(p + "intermediate.dense.weight"), w(p + "intermediate.dense.bias")),
+                    down=linear(w(p + "output.dense.weight"), w(p + "output.dense.bias")),
+                    output_norm=(w(p + "output.LayerNorm.weight"), w(p + "output.LayerNorm.bias")),
                 )
             )
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -100,16 +117,12 @@ class BertSentenceEncoder:
         x = F.layer_norm(x, (self.dimension,), *self.embedding_norm, self.eps)
         attention_mask = mask[:, None, None, :]
         head_dim = self.dimension // self.heads
-        for qkv, out, norm1, up, down, norm2 in self.layers:
-            q, k, v = qkv(x).view(batch, length, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
+        for layer in self.layers:
+            q, k, v = layer.qkv(x).view(batch, length, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
             attended = F.scaled_dot_product_attention(q, k, v, attn_mask=attention_mask)
             attended = attended.transpose(1, 2).reshape(batch, length, self.dimension)
-            x = F.layer_norm(x + out(attended), (self.dimension,), *norm1, self.eps)
-            x = F.layer_norm(x + down(F.gelu(up(x))), (self.dimension,), *norm2, self.eps)
+            x = F.layer_norm(x + layer.out(attended), (self.dimension,), *layer.attention_norm, self.eps)
+            x = F.layer_norm(x + layer.down(F.gelu(layer.up(x))), (self.dimension,), *layer.output_norm, self.eps)
         weights = mask.unsqueeze(-1).float()
         pooled = (x * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
         return F.normalize(pooled, dim=-1).numpy().astype(np.float32)
-
-
-def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.is_file() else {}

@@ -1,4 +1,5 @@
-"""The `mlbot` command line: ask, chat, index, eval, discord, feedback. Heavy imports live inside the commands."""
+"""The `mlbot` command line: ask, chat, doctor, discord, feedback here; index, eval and import-source in
+`cli_index`. Heavy imports live inside the commands, so `mlbot --help` stays instant."""
 
 from __future__ import annotations
 
@@ -8,43 +9,19 @@ from pathlib import Path
 
 import click
 
-
-def _fail(message: str) -> None:
-    click.echo(f"mlbot: {message}", err=True)
-    sys.exit(2)
-
-
-def _settings():
-    from pydantic import ValidationError
-    from pydantic_settings import SettingsError
-
-    from bot.settings import Settings
-
-    try:
-        return Settings()
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        _fail(f"invalid setting MLBOT_{field.upper()}: {first['msg']}")
-    except SettingsError as error:  # e.g. a list setting that is not JSON
-        _fail(f"invalid setting: {error}")
-
-
-def _service(settings, with_generator: bool = True):
-    from bot.embedding import EmbedderUnavailable
-    from bot.index import IndexUnavailable
-    from bot.runtime import load_service
-
-    try:
-        return load_service(settings, with_generator=with_generator)
-    except (IndexUnavailable, EmbedderUnavailable) as error:
-        _fail(str(error))
+from bot.cli_common import fail, load_service_or_exit, load_settings_or_exit, show_warnings
+from bot.cli_index import eval_command, import_source, index
 
 
 @click.group()
 @click.version_option(package_name="mlbot")
 def main() -> None:
     """mlbot answers machine learning and deep learning questions from its notes, offline, with sources."""
+    show_warnings()
+
+
+for command in (index, eval_command, import_source):  # looking after the notes and the index: bot/cli_index.py
+    main.add_command(command)
 
 
 @main.command()
@@ -52,19 +29,19 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line; without QUESTION, read stdin.")
 def ask(question: str | None, as_json: bool) -> None:
     """Answer QUESTION (or, with --json and no QUESTION, every line of stdin, independently)."""
-    from bot.answering import InvalidQuestion
+    from bot.text import InvalidQuestion
 
-    settings = _settings()
+    settings = load_settings_or_exit()
     if question is None and not as_json:
-        _fail('give a question: mlbot ask "What is overfitting?" (or use --json to read stdin)')
+        fail('give a question: mlbot ask "What is overfitting?" (or use --json to read stdin)')
     if question is not None:
         try:
-            from bot.answering import validate_question
+            from bot.text import validate_question
 
             validate_question(question, settings.max_question_chars)
         except InvalidQuestion as error:
-            _fail(str(error))
-    service = _service(settings)
+            fail(str(error))
+    service = load_service_or_exit(settings)
     if question is not None:
         if as_json:
             answer = service.answer(question)
@@ -79,8 +56,8 @@ def ask(question: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Read questions from stdin, print one JSON object each.")
 def chat(as_json: bool) -> None:
     """Talk with mlbot; follow-up questions remember the conversation."""
-    settings = _settings()
-    service = _service(settings)
+    settings = load_settings_or_exit()
+    service = load_service_or_exit(settings)
     if as_json:
         _json_lines(service, memory=True)
         return
@@ -106,7 +83,7 @@ def chat(as_json: bool) -> None:
 
 
 def _print_answer(service, question: str, conversation) -> None:
-    from bot.answering import InvalidQuestion
+    from bot.text import InvalidQuestion
 
     streaming = sys.stdout.isatty()
     printed: list[str] = []
@@ -138,15 +115,20 @@ def _print_answer(service, question: str, conversation) -> None:
 
 
 def _json_lines(service, memory: bool) -> None:
-    from bot.answering import InvalidQuestion
     from bot.conversation import Conversation
+    from bot.text import InvalidQuestion
 
-    conversation = Conversation(max_turns=service.settings.history_turns) if memory else None
+    conversation = Conversation(max_turns=service.config.history_turns) if memory else None
     for raw in sys.stdin.buffer:
-        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
         try:
-            if "\ufffd" in line:
-                raise InvalidQuestion("the question is not valid UTF-8 text")
+            line = raw.decode("utf-8").rstrip("\r\n")  # strict: a typed U+FFFD is text, a broken byte is not
+        except UnicodeDecodeError:
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            record = {"question": line[:200], "error": "the question is not valid UTF-8 text"}
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+            continue
+        try:
             record = service.answer(line, conversation).contract()
         except InvalidQuestion as error:
             record = {"question": line[:200], "error": str(error)}
@@ -154,135 +136,35 @@ def _json_lines(service, memory: bool) -> None:
         sys.stdout.flush()
 
 
-@main.group()
-def index() -> None:
-    """Build or inspect the search index over knowledge/."""
+@main.command()
+def doctor() -> None:
+    """Check the notes, index, models, settings and Discord token; print what to fix (exit 1 if anything)."""
+    from bot.doctor import report_lines, run_checks
 
-
-@index.command("build")
-@click.option("--full", is_flag=True, help="Re-embed everything instead of only what changed.")
-def index_build(full: bool) -> None:
-    """Embed added or changed notes, drop removed ones, reuse the rest."""
-    from bot.embedding import EmbedderUnavailable, make_embedder
-    from bot.index import IndexUnavailable, build_index, describe
-
-    settings = _settings()
-    try:
-        embedder = make_embedder(settings, for_build=True)
-        report = build_index(settings.knowledge_dir, settings.index_dir, embedder, full=full)
-    except (IndexUnavailable, EmbedderUnavailable) as error:
-        _fail(str(error))
-    except OSError as error:
-        _fail(f"cannot write the index in {settings.index_dir}: {error.strerror or error}")
-    for path, problem in report.failed.items():
-        click.echo(f"mlbot: skipped {path}: {problem.split(': ', 1)[-1]}", err=True)
-    for label, paths in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
-        for path in paths:
-            click.echo(f"  {label:8} {path}")
-    click.echo(describe(report))
-
-
-@index.command("status")
-def index_status() -> None:
-    """List notes that changed since the last build (exit 1 when stale)."""
-    from bot.index import IndexUnavailable, read_manifest, stale_report
-
-    settings = _settings()
-    try:
-        report = stale_report(settings.knowledge_dir, settings.index_dir)
-    except IndexUnavailable as error:
-        _fail(str(error))
-    manifest = read_manifest(settings.index_dir)
-    if manifest is None:
-        _fail(f"no index in {settings.index_dir}; run `mlbot index build`")
-    click.echo(
-        f"index: {manifest.chunk_count} chunks from {len(manifest.files)} notes, {manifest.index_type}, "
-        f"{manifest.embedder}, built {manifest.built_at:%Y-%m-%d %H:%M} UTC"
-    )
-    for label, paths in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
-        for path in paths:
-            click.echo(f"  {label:8} {path}")
-    if report.stale:
-        click.echo("stale: run `mlbot index build`")
-        sys.exit(1)
-    click.echo("up to date")
-
-
-@main.command("eval")
-@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-k", "k", default=3, show_default=True, help="Recall@k cut-off.")
-@click.option("--answers", is_flag=True, help="Also compose answers and report how much generated text survives.")
-# Conversation files ({"id", "turns": [{"question", "notes"} | {"question", "off_topic": true}]}) are
-# answered turn by turn with memory, and scored by whether each answer is about the right note.
-def eval_command(files: tuple[Path, ...], k: int, answers: bool) -> None:
-    """Recall@k, refusal accuracy and misses for JSONL question files (see README for the format)."""
-    from bot.evaluation import (
-        EvalError,
-        evaluate,
-        evaluate_conversations,
-        load_conversations,
-        load_questions,
-        render,
-        render_conversations,
-    )
-
-    settings = _settings()
-    if not files:
-        _fail("give one or more JSONL files, e.g. mlbot eval tests/data/golden.jsonl tests/data/offtopic.jsonl")
-    try:
-        conversation_files = [f for f in files if _holds_conversations(f)]
-        questions = [q for f in files if f not in conversation_files for q in load_questions(f)]
-        conversations = [c for f in conversation_files for c in load_conversations(f)]
-    except EvalError as error:
-        _fail(str(error))
-    service = _service(settings, with_generator=answers)
-    if questions:
-        click.echo(render(evaluate(service, questions, k=k, answers=answers)))
-    if conversations:
-        click.echo(render_conversations(evaluate_conversations(service, conversations)))
-
-
-def _holds_conversations(path: Path) -> bool:
-    """A JSONL file of conversations ({"id", "turns": [...]}) rather than of single questions."""
-    try:
-        first = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()), "")
-        return '"turns"' in first
-    except (OSError, UnicodeDecodeError):
-        return False
-
-
-@main.command("import-source")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--guide", required=True, help="Name of the original guide, kept in the note's `source` field.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def import_source(path: Path, guide: str, out: Path) -> None:
-    """Convert a saved web article into a note, dropping the page furniture around it."""
-    from bot.notes import convert_source_article
-
-    try:
-        note = convert_source_article(path.read_text(encoding="utf-8"), source_name=path.name, guide=guide)
-        out.write_text(note, encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        _fail(f"cannot convert {path} to {out}: {error}")
-    click.echo(f"wrote {out}")
+    checks = run_checks(load_settings_or_exit())
+    for line in report_lines(checks):
+        click.echo(line)
+    problems = sum(not check.ok for check in checks)
+    click.echo("all good" if not problems else f"{problems} to fix")
+    sys.exit(1 if problems else 0)
 
 
 @main.command("discord")
 def discord_command() -> None:
     """Run the Discord bot (token from DISCORD_TOKEN, MLBOT_DISCORD_TOKEN or .env; see README)."""
-    settings = _settings()
-    from bot.discord_bot import DiscordStartError, discord_token, run, shard_problem
+    settings = load_settings_or_exit()
+    from bot.discord import DiscordStartError, discord_token, run, shard_problem
 
     token = discord_token(settings)
     if token is None:
-        _fail("no Discord token: set DISCORD_TOKEN (or MLBOT_DISCORD_TOKEN, or put it in .env)")
+        fail("no Discord token: set DISCORD_TOKEN (or MLBOT_DISCORD_TOKEN, or put it in .env)")
     if problem := shard_problem(settings):
-        _fail(problem)
-    service = _service(settings)
+        fail(problem)
+    service = load_service_or_exit(settings)
     try:
         run(settings, service, token)
     except DiscordStartError as error:
-        _fail(str(error))
+        fail(str(error))
     except KeyboardInterrupt:
         click.echo("mlbot: stopped", err=True)
 
@@ -294,12 +176,12 @@ def feedback(path: Path | None, recent: int) -> None:
     """Summarise the thumbs-up/down votes from Discord: totals, notes behind bad answers, latest thumbs-down."""
     from bot.feedback import render, summarise
 
-    path = path or _settings().feedback_file
+    path = path or load_settings_or_exit().feedback_file
     if not path.is_file():
         click.echo(f"no feedback yet: {path} does not exist (votes on Discord answers are appended there)")
         return
     try:
         summary = summarise(path, recent=recent)
     except OSError as error:
-        _fail(f"cannot read {path}: {error.strerror}")
+        fail(f"cannot read {path}: {error.strerror}")
     click.echo(render(summary, path))

@@ -7,24 +7,29 @@ shape, and the shape's plan (`plans`) picks and orders the answer. Nothing here 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from bot.candidates import Candidate, gather, score
+from bot.candidates import Candidate, gather
+from bot.configs import CompositionConfig
 from bot.embedding import Embedder
 from bot.index import LoadedIndex
 from bot.models import Retrieval
 from bot.plans import Topic, plan_answer
 from bot.retrieval import Retriever
-from bot.settings import Settings
+from bot.scoring import score
 from bot.shapes import QuestionPlan, Shape
-from bot.topics import TopicLexicon, phrase_mentions
+from bot.topics import GENERIC_WORDS, TopicLexicon, phrase_mentions, stems
 
 ARTICLE_TAG = "source-article"  # the source article and the notes that restate it
 RESTATEMENT_TAG = "restatement"  # "The guide says ...": answers questions about the article, and only those
 TOPIC_MIN_SIMILARITY = 0.45  # a phrase the lexicon does not know names the note it retrieves this well
 SIDE_HITS = 2  # passages retrieved for each side of a comparison
+# A sentence that sets the topic against another ("..., while a transformer ...") answers another question.
+_CONTRAST = re.compile(r"\b(?:while|whereas|unlike|compared (?:with|to)|than|versus|vs)\b", re.IGNORECASE)
+WHOLE_TOPIC_COVERAGE = 0.75  # a note's name covering less of the topic phrase names a part of the note
 SHORT_PHRASE_WORDS = 3  # a phrase this short is all topic: a one-word name in it names the note
 
 
@@ -38,14 +43,15 @@ class Composition:
     units: list[Candidate]  # the answer, in order
     topics: list[Topic]
     candidates: list[Candidate]  # everything that was scored, for inspection and for a model to rerank
+    plan: QuestionPlan | None = None
 
 
 class Composer:
-    def __init__(self, index: LoadedIndex, embedder: Embedder, retriever: Retriever, settings: Settings) -> None:
+    def __init__(self, index: LoadedIndex, embedder: Embedder, retriever: Retriever, config: CompositionConfig) -> None:
         self.index = index
         self.embedder = embedder
         self.retriever = retriever
-        self.settings = settings
+        self.config = config
         self.lexicon = TopicLexicon.from_chunks(index.chunks)
         self.article_slugs = {c.slug for c in index.chunks if ARTICLE_TAG in c.tags}
         self.restatement_slugs = frozenset(c.slug for c in index.chunks if RESTATEMENT_TAG in c.tags)
@@ -75,6 +81,12 @@ class Composer:
             for candidate in candidates:
                 named = {slug for m in self.lexicon.find(candidate.text) for slug in m.slugs}
                 candidate.names_other = bool(named - asked) and not named & asked
+        elif not plan.about_article:  # "X, while self-supervised learning ..." drifts off the question
+            for candidate, mention in zip(candidates, mentions, strict=True):
+                covers_question = len(topics) > 1 and len(mention) == len(topics)  # "Is A better than B?"
+                if _CONTRAST.search(candidate.text) and not covers_question:
+                    named = {slug for m in self.lexicon.find(candidate.text) for slug in m.slugs}
+                    candidate.names_other = bool(named - topic_slugs)
         score(
             candidates,
             plan.shape,
@@ -83,17 +95,25 @@ class Composer:
             topic_slugs,
             mentions,
             rank_of={h.position: rank for rank, h in enumerate(hits)},
-            rank_penalty=self.settings.rank_penalty,
-            word_weight=self.settings.word_match_weight,
+            rank_penalty=self.config.rank_penalty,
+            word_weight=self.config.word_match_weight,
             article_slugs=self.article_slugs,
             about_article=plan.about_article,
-            topic_phrases=tuple(t.phrase for t in topics),
+            topic_phrases=tuple(t.phrase for t in topics) + tuple(t.rest for t in topics if t.rest),
+            rest_phrases=tuple(t.rest for t in topics if t.rest),
             restatement_slugs=self.restatement_slugs,
+            partial_slugs=frozenset(s for t in topics if not t.whole for s in t.slugs)
+            - {s for t in topics if t.whole for s in t.slugs},
         )
         if plan.about_article:
             candidates = [c for c in candidates if c.slug in topic_slugs] or candidates
-        units = plan_answer(plan.shape, candidates, topics, self.settings.answer_sentences, plan.about_article)
-        return Composition(units, topics, candidates)
+        units = plan_answer(plan.shape, candidates, topics, self.config.answer_sentences, plan.about_article)
+        return Composition(units, topics, candidates, plan)
+
+    def replan(self, composition: Composition, candidates: list[Candidate]) -> list[Candidate]:
+        """The plan made again from re-scored candidates (a model's reranking)."""
+        plan = composition.plan
+        return plan_answer(plan.shape, candidates, composition.topics, self.config.answer_sentences, plan.about_article)
 
     def _topics(self, plan: QuestionPlan, question: str, hits) -> tuple[list[Topic], list[int]]:
         """Each topic phrase with the notes it names; for a phrase the lexicon does not know, the best passages.
@@ -115,6 +135,10 @@ class Composer:
                 for slug in m.slugs
                 if len(m.phrase) > 1 or slug in hit_slugs or len(phrase.split()) <= SHORT_PHRASE_WORDS
             }
+            named = {w for m in matches if set(m.slugs) & slugs for w in m.phrase}
+            words = [w for w in stems(phrase) if w not in GENERIC_WORDS] or list(stems(phrase))
+            covered = sum(w in named for w in words) / len(words) if words else 1.0
+            rest = " ".join(w for w in phrase.split() if not set(stems(w)) <= named)
             if not slugs or plan.shape == Shape.COMPARISON:
                 vector = self.embedder.embed([phrase])[0]
                 found = self.retriever.retrieve(phrase, vector, skipped_tags(plan))
@@ -122,7 +146,8 @@ class Composer:
                 positions += [h.position for h in strong]
                 if not slugs and strong:
                     slugs = {strong[0].chunk.slug}
-            topics.append(Topic(phrase, frozenset(slugs)))
+            whole = not named or covered >= WHOLE_TOPIC_COVERAGE
+            topics.append(Topic(phrase, frozenset(slugs), whole, "" if whole else rest))
         return topics, positions
 
     def _mentions(self, candidate: Candidate, topics: list[Topic]) -> frozenset[int]:

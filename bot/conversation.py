@@ -8,11 +8,14 @@ continues the last one ("what about random forests?", "and for regression?").
 from __future__ import annotations
 
 import re
-from collections import deque
-from collections.abc import Callable
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 
-from bot.shapes import QuestionPlan, Shape, classify, strip_filler
+from bot.question_parsing import strip_filler
+from bot.shape_rules import classify
+from bot.shapes import QuestionPlan, Shape
 
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those)\b", re.IGNORECASE)
 # "what about random forests?", "and for regression?", "how about GRUs?": the last question, about a new topic.
@@ -22,6 +25,7 @@ _CONTINUATION = re.compile(
 )
 _TRAILING = re.compile(r"[?!.\s]+$")
 CONTINUATION_WORDS = 4  # "and for tabular data?" continues the last question; a longer tail is a question
+MAX_CONVERSATIONS = 10_000  # memory bound on top of the time-to-live
 
 
 @dataclass
@@ -51,6 +55,54 @@ class Conversation:
 
     def clear(self) -> None:
         self.turns.clear()
+
+
+class ConversationMemory:
+    """Conversations by key (a thread, a DM, or a member in a channel), bounded in number and forgotten when idle.
+
+    A front end serving many people at once holds one conversation per place; without the bounds a busy bot
+    would keep every conversation it ever had.
+    """
+
+    def __init__(
+        self,
+        max_turns: int,
+        ttl_s: float,
+        max_conversations: int = MAX_CONVERSATIONS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_turns = max_turns
+        self.ttl_s = ttl_s
+        self.max_conversations = max_conversations
+        self._clock = clock
+        self._entries: OrderedDict[Hashable, tuple[float, Conversation]] = OrderedDict()
+
+    def get(self, key: Hashable) -> Conversation:
+        """The conversation under `key`, a fresh one when there is none; using it keeps it alive."""
+        self._expire()
+        _, conversation = self._entries.pop(key, (0.0, None))
+        conversation = conversation or Conversation(max_turns=self.max_turns)
+        self._entries[key] = (self._clock(), conversation)
+        while len(self._entries) > self.max_conversations:
+            self._entries.popitem(last=False)
+        return conversation
+
+    def forget(self, key: Hashable) -> bool:
+        """Drop the conversation under `key`; False when there was none."""
+        self._expire()
+        return self._entries.pop(key, None) is not None
+
+    def __len__(self) -> int:
+        self._expire()
+        return len(self._entries)
+
+    def _expire(self) -> None:
+        oldest_allowed = self._clock() - self.ttl_s
+        while self._entries:
+            key, (used, _) = next(iter(self._entries.items()))
+            if used >= oldest_allowed:
+                break
+            del self._entries[key]
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from bot.settings import Settings
+from bot.configs import EmbeddingConfig
 
 BUNDLED_NAME = "all-MiniLM-L6-v2"
 
@@ -46,14 +45,9 @@ class SentenceTransformerEmbedder:
     """The reference embedder, used to build the index: sentence-transformers on the model folder."""
 
     def __init__(self, model_path: str = "", threads: int = 0) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         folder, self.name = model_folder(model_path)
-        import torch
         from sentence_transformers import SentenceTransformer
 
-        if threads:
-            torch.set_num_threads(threads)
         self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         self.dimension = int(self._model.get_embedding_dimension())
 
@@ -74,12 +68,9 @@ class LeanEmbedder:
     """The same model and pooling without importing sentence-transformers: a fast start for answering."""
 
     def __init__(self, model_path: str = "", threads: int = 0, int8: bool = False) -> None:
-        import torch
 
         from bot.bert_encoder import BertSentenceEncoder
 
-        if threads:
-            torch.set_num_threads(threads)
         folder, self.name = model_folder(model_path)
         self._encoder = BertSentenceEncoder(folder, int8=int8)
         self.dimension = self._encoder.dimension
@@ -90,11 +81,11 @@ class LeanEmbedder:
         return np.concatenate([self._encoder.encode(texts[i : i + 32]) for i in range(0, len(texts), 32)])
 
 
-def make_embedder(settings: Settings, *, for_build: bool = False) -> Embedder:
+def make_embedder(config: EmbeddingConfig, *, for_build: bool = False) -> Embedder:
     """sentence-transformers writes the index; questions go through the lean encoder when the model is BERT-like."""
     if not for_build:
         try:
-            return LeanEmbedder(settings.embedding_model, settings.generator_threads, settings.embedding_int8)
+            return LeanEmbedder(config.model, config.threads, config.int8)
         except (ValueError, KeyError, OSError):
             pass  # not a BERT mean-pooling model: fall back to the reference
-    return SentenceTransformerEmbedder(settings.embedding_model, settings.generator_threads)
+    return SentenceTransformerEmbedder(config.model, config.threads)

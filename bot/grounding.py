@@ -13,10 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.configs import GuardConfig
 from bot.embedding import Embedder
-from bot.text import NEGATIONS, content_words, normalize, words
+from bot.text import DEPENDENT_OPENING, NEGATIONS, content_words, normalize, words
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?%?")
+_NUMBER = re.compile(
+    r"\d+(?:[.,]\d+)?%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|thousand|million|"
+    r"billion|half|twice|double)\b",
+    re.IGNORECASE,
+)
 _TERM = re.compile(r"\b(?:[A-Z][a-zA-Z0-9]*[A-Z0-9][a-zA-Z0-9]*|[A-Z][a-z]+(?:-[A-Z][a-z]+)*)\b")
 # Words whose two sides must not swap: "A is a subset of B", "A needs more data than B".
 ORDER_MARKERS = ("than", "subset", "superset", "part of", "type of", "kind of", "instead of", "rather than", "unlike")
@@ -53,6 +58,10 @@ class GroundingGuard:
         sentence_words = content_words(sentence)
         if len(words(sentence)) < 4 or not sentence_words or not facts:
             return Verdict(False, "fragment", [])
+        if sentence.rstrip().endswith("?"):
+            return Verdict(False, "a question, not a claim", [])
+        if DEPENDENT_OPENING.match(sentence.strip()):  # "This ...", "That variance ...": its antecedent is missing
+            return Verdict(False, "leans on a missing sentence", [])
         if vector is None:
             vector = self.embedder.embed([sentence])[0]
         similarities = np.array([float(np.dot(vector, f.vector)) for f in facts])
@@ -83,10 +92,62 @@ class GroundingGuard:
             verdict.reason = "named term not in sources"
         elif not _order_kept(sentence, texts):
             verdict.reason = "comparison reversed"
+        elif (problem := _clause_problem(sentence, [f.text for f in facts])) is not None:
+            verdict.reason = problem
         else:
             verdict.supported = True
             verdict.reason = "supported"
         return verdict
+
+
+# Where a sentence joins two statements: each side must come from one fact, in that fact's order of words.
+_CLAUSE_BREAK = re.compile(
+    r",\s*(?:while|whereas|but|and|which|so|because|although|since|whilst)\s+|;\s*|:\s+|"
+    r"\s+(?:while|whereas|because|although)\s+",
+    re.IGNORECASE,
+)
+# "As a rule, ...", "In PyTorch, ...": an opening phrase, not the subject.
+_INTRODUCTION = re.compile(
+    r"^(?:as|in|for|on|at|with|without|by|during|after|before|when|if|unlike|like|despite|although|because|since|"
+    r"typically|usually|often|generally|however|overall)\b[^,]{0,40},\s+",
+    re.IGNORECASE,
+)
+MIN_CLAUSE_COVERAGE = 0.8  # share of a clause's content words found in one fact, in the fact's order
+MIN_CLAUSE_WORDS = 3  # shorter pieces ("so the model") are checked as part of the sentence, not alone
+SUBJECT_REACH = 3  # fact words before the clause's first word, this close to the fact's start, are its subject
+
+
+def _clause_problem(sentence: str, facts: list[str]) -> str | None:
+    """Why a clause is not one fact's statement, or None.
+
+    Rejects a subject taken from one fact with a predicate from another ("An embedding ... is a neural
+    network"), roles swapped inside a clause (the words keep a fact's set but not its order), and a claim about
+    a whole class that the fact makes about one member ("Clustering is ..." from "K-means clustering is ...").
+    """
+    fact_words = [content_words(_INTRODUCTION.sub("", f)) for f in facts]
+    for clause in _CLAUSE_BREAK.split(sentence):
+        words = content_words(clause)
+        if len(words) < MIN_CLAUSE_WORDS:
+            continue
+        coverage, best = max((_lcs(words, fw) / len(words), i) for i, fw in enumerate(fact_words))
+        if coverage < MIN_CLAUSE_COVERAGE:
+            return "clause not in one fact"
+        source = fact_words[best]
+        first = source.index(words[0]) if words[0] in source else None
+        if first is not None and 0 < first <= SUBJECT_REACH and not set(source[:first]) <= set(words):
+            return "subject changed"
+    return None
+
+
+def _lcs(a: list[str], b: list[str]) -> int:
+    """Length of the longest common subsequence: the words two texts share in the same order."""
+    previous = [0] * (len(b) + 1)
+    for x in a:
+        current = [0]
+        for j, y in enumerate(b):
+            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
+        previous = current
+    return previous[-1]
 
 
 def _stems(text: str) -> set[str]:
@@ -121,8 +182,8 @@ def _same_negation(sentence: str, texts: list[str]) -> bool:
 
 
 def _numbers_supported(sentence: str, texts: list[str]) -> bool:
-    source = {n for t in texts for n in _NUMBER.findall(t)}
-    return all(n in source for n in _NUMBER.findall(sentence))
+    source = {n.lower() for t in texts for n in _NUMBER.findall(t)}
+    return all(n.lower() in source for n in _NUMBER.findall(sentence))
 
 
 def _terms_supported(sentence: str, texts: list[str]) -> bool:
@@ -156,3 +217,14 @@ def _same_sides(sentence: str, source: str, marker: str) -> bool:
     moved_forward = (s_before & f_after) - f_before
     moved_back = (s_after & f_before) - f_after
     return not moved_forward and not moved_back
+
+
+def guard_verdicts(embedder: Embedder, config: GuardConfig, items: list[tuple[str, list[str]]]) -> list[Verdict]:
+    """The guard's verdict on each (sentence, facts) pair, as the answering service would check it."""
+    guard = GroundingGuard(embedder, config.min_similarity, config.min_overlap)
+    verdicts = []
+    for sentence, texts in items:
+        vectors = embedder.embed(texts) if texts else []
+        facts = [Fact(text, vector, str(i)) for i, (text, vector) in enumerate(zip(texts, vectors, strict=True))]
+        verdicts.append(guard.check(sentence, facts))
+    return verdicts

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import hashlib
 import os
 import shutil
 import sys
@@ -19,14 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
+from bot import lexical
 from bot.chunking import CHUNKER_VERSION, chunk_note
 from bot.embedding import Embedder
 from bot.models import BuildReport, Chunk, Manifest, SourceFile, StaleReport
-from bot.notes import NoteError, note_files, parse_note
+from bot.notes import NoteError, NoteScan, parse_note, same_note, scan_notes
 
 CURRENT = "CURRENT"
 FLAT_LIMIT = 50_000  # exact search below this many chunks; IVF with 8-bit codes above
-POSTINGS_LIMIT = 20_000  # above FLAT_LIMIT, a term keeps only its best-scoring chunks (static index pruning)
+
+
+BUILD_HINT = "run `mlbot index build` where knowledge/ is, or set MLBOT_INDEX_DIR"
 
 
 class IndexUnavailable(RuntimeError):
@@ -56,15 +58,18 @@ class LoadedIndex:
         return positions
 
 
-def file_hashes(knowledge_dir: Path) -> dict[str, tuple[str, Path]]:
-    """Repo-relative path -> (sha256, absolute path) for every note."""
+def scan(knowledge_dir: Path) -> NoteScan:
     if not knowledge_dir.is_dir():
         raise IndexUnavailable(f"knowledge folder not found: {knowledge_dir} (set MLBOT_KNOWLEDGE_DIR)")
-    result = {}
-    for path in note_files(knowledge_dir):
-        relative = path.relative_to(knowledge_dir.parent).as_posix()
-        result[relative] = (hashlib.sha256(path.read_bytes()).hexdigest(), path)
-    return result
+    return scan_notes(knowledge_dir)
+
+
+def current_version(index_dir: Path) -> str | None:
+    """The published version folder's name (what CURRENT says), or None when none can be read."""
+    try:
+        return (index_dir / CURRENT).read_text().strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def read_manifest(index_dir: Path) -> Manifest | None:
@@ -76,24 +81,30 @@ def read_manifest(index_dir: Path) -> Manifest | None:
 
 
 def stale_report(knowledge_dir: Path, index_dir: Path) -> StaleReport:
+    """Notes added, changed or removed since the last build, matched by their path inside the knowledge folder
+    (the same notes in a folder of another name are not stale); unreadable notes are named, not fatal."""
     manifest = read_manifest(index_dir)
     current_rules = manifest is not None and manifest.chunker_version == CHUNKER_VERSION
-    indexed = {path: f.sha256 if current_rules else "" for path, f in (manifest.files.items() if manifest else [])}
-    on_disk = {path: sha for path, (sha, _) in file_hashes(knowledge_dir).items()}
+    indexed = {
+        same_note(k): (k, f.sha256 if current_rules else "") for k, f in (manifest.files if manifest else {}).items()
+    }
+    notes = scan(knowledge_dir)
+    on_disk = {same_note(key): (key, sha) for key, (sha, _) in notes.files.items()}
+    unreadable = {same_note(key) for key in notes.unreadable}
     return StaleReport(
-        added=sorted(set(on_disk) - set(indexed)),
-        changed=sorted(p for p in on_disk if p in indexed and indexed[p] != on_disk[p]),
-        removed=sorted(set(indexed) - set(on_disk)),
+        added=sorted(on_disk[n][0] for n in set(on_disk) - set(indexed)),
+        changed=sorted(on_disk[n][0] for n in on_disk if n in indexed and indexed[n][1] != on_disk[n][1]),
+        removed=sorted(indexed[n][0] for n in set(indexed) - set(on_disk) - unreadable),
+        problems=[*notes.unreadable.values(), *notes.skipped],
     )
 
 
 def load_index(index_dir: Path) -> LoadedIndex:
-    import bm25s
     import faiss
 
     pointer = index_dir / CURRENT
     if not pointer.is_file():
-        raise IndexUnavailable(f"no index in {index_dir}; run `mlbot index build`")
+        raise IndexUnavailable(f"no index in {index_dir.resolve()}; {BUILD_HINT}")
     directory = index_dir / pointer.read_text().strip()
     try:
         manifest = Manifest.model_validate_json((directory / "manifest.json").read_text())
@@ -103,7 +114,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
         sentence_vectors = np.load(directory / "sentences.npy", mmap_mode="r")
         flags = faiss.IO_FLAG_MMAP if manifest.index_type != "Flat" else 0
         faiss_index = faiss.read_index(str(directory / "chunks.faiss"), flags)
-        bm25 = bm25s.BM25.load(str(directory / "bm25"), mmap=True, show_progress=False)
+        bm25 = lexical.load(directory / "bm25")
     except Exception as error:  # any damage means the same fix
         raise IndexUnavailable(
             f"the index in {index_dir} is unreadable ({error.__class__.__name__}); run `mlbot index build --full`"
@@ -115,6 +126,18 @@ def load_index(index_dir: Path) -> LoadedIndex:
     if hasattr(faiss_index, "nprobe"):
         faiss_index.nprobe = 16
     return LoadedIndex(directory, manifest, chunks, chunk_vectors, sentence_vectors, offsets, faiss_index, bm25)
+
+
+def index_problem(index_dir: Path) -> str | None:
+    """What is wrong with the built index, in one line, or None when it loads whole and matches its manifest."""
+    try:
+        loaded = load_index(index_dir)
+    except IndexUnavailable as error:
+        return str(error)
+    manifest = loaded.manifest
+    if manifest.chunk_count != len(loaded.chunks) or manifest.sentence_count != len(loaded.sentence_vectors):
+        return f"the index in {index_dir} does not match its manifest; run `mlbot index build --full`"
+    return None
 
 
 def build_index(
@@ -149,7 +172,7 @@ def _build(knowledge_dir: Path, index_dir: Path, embedder: Embedder, full: bool,
             previous = None  # another embedding model: nothing can be reused
 
     same_rules = previous is not None and previous.manifest.chunker_version == CHUNKER_VERSION
-    old_files = previous.manifest.files if previous else {}
+    old_files = {same_note(key): entry for key, entry in (previous.manifest.files if previous else {}).items()}
     old_chunks = {c.id: (i, c) for i, c in enumerate(previous.chunks)} if previous else {}
     old_sentence_vectors: dict[str, np.ndarray] = {}
     if previous:
@@ -159,9 +182,17 @@ def _build(knowledge_dir: Path, index_dir: Path, embedder: Embedder, full: bool,
 
     chunks: list[Chunk] = []
     files: dict[str, SourceFile] = {}
-    on_disk = file_hashes(knowledge_dir)
+    notes = scan(knowledge_dir)
+    report.failed.update(notes.unreadable)
+    report.skipped = notes.skipped
+    for key in notes.unreadable:  # a note that cannot be read now keeps what was indexed of it
+        old = old_files.get(same_note(key))
+        if old and all(cid in old_chunks for cid in old.chunk_ids):
+            chunks.extend(old_chunks[cid][1] for cid in old.chunk_ids)
+            files[old.path] = old
+    on_disk = notes.files
     for relative, (sha, path) in on_disk.items():
-        old = old_files.get(relative)
+        old = old_files.get(same_note(relative))
         if same_rules and old and old.sha256 == sha and all(cid in old_chunks for cid in old.chunk_ids):
             file_chunks = [old_chunks[cid][1] for cid in old.chunk_ids]
             report.unchanged.append(relative)
@@ -176,9 +207,14 @@ def _build(knowledge_dir: Path, index_dir: Path, embedder: Embedder, full: bool,
             (report.changed if old else report.added).append(relative)
         chunks.extend(file_chunks)
         files[relative] = SourceFile(path=relative, sha256=sha, chunk_ids=[c.id for c in file_chunks])
-    report.removed = sorted(set(old_files) - set(on_disk))
+    present = {same_note(key) for key in [*on_disk, *notes.unreadable]}
+    report.removed = sorted(entry.path for name, entry in old_files.items() if name not in present)
     if not chunks:
         raise IndexUnavailable(f"no note in {knowledge_dir} could be indexed; add markdown notes there")
+    if previous is not None and same_rules and not report.touched and set(files) == set(previous.manifest.files):
+        report.chunks_reused = len(chunks)  # nothing to publish: watchers keep the version they have
+        report.seconds = time.perf_counter() - started
+        return report
 
     # Reuse what is already embedded; embed the rest in one batch each.
     dimension = embedder.dimension
@@ -239,45 +275,9 @@ def make_faiss_index(vectors: np.ndarray, index_type: str):
     return index
 
 
-def prune_postings(scores: dict, limit: int) -> None:
-    """Keep each term's `limit` best-scoring chunks, so a question touches a bounded number of postings.
-
-    A term common enough to lose postings is one that barely ranks anything; rare terms keep them all.
-    """
-    data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
-    keep = np.ones(len(data), dtype=bool)
-    for term in np.flatnonzero(np.diff(indptr) > limit):
-        start, end = int(indptr[term]), int(indptr[term + 1])
-        weakest = np.argpartition(data[start:end], end - start - limit)[: end - start - limit]
-        keep[start + weakest] = False
-    counts = np.add.reduceat(keep, indptr[:-1]) if len(data) else np.zeros(len(indptr) - 1, dtype=np.int64)
-    counts[np.diff(indptr) == 0] = 0  # reduceat repeats a value for empty ranges
-    scores["data"], scores["indices"] = data[keep], indices[keep]
-    scores["indptr"] = np.concatenate([[0], np.cumsum(counts)]).astype(indptr.dtype)
-
-
-def bm25_text(chunk: Chunk) -> str:
-    return chunk.embedding_text()
-
-
-def bm25_tokenize(texts: list[str]):
-    import bm25s
-
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
-
-
-@functools.cache
-def _stemmer():
-    """One English stemmer for the process: building it costs more than stemming a question."""
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
 def _write_version(
     index_dir: Path, manifest: Manifest, chunks: list[Chunk], chunk_vectors: np.ndarray, sentence_vectors: np.ndarray
 ) -> None:
-    import bm25s
     import faiss
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -291,11 +291,7 @@ def _write_version(
     np.save(staging / "chunks.npy", chunk_vectors)
     np.save(staging / "sentences.npy", sentence_vectors)
     faiss.write_index(make_faiss_index(chunk_vectors, manifest.index_type), str(staging / "chunks.faiss"))
-    bm25 = bm25s.BM25()
-    bm25.index(bm25_tokenize([bm25_text(c) for c in chunks]), show_progress=False)
-    if len(chunks) > FLAT_LIMIT:
-        prune_postings(bm25.scores, POSTINGS_LIMIT)
-    bm25.save(str(staging / "bm25"), show_progress=False)
+    lexical.build([c.embedding_text() for c in chunks], staging / "bm25", prune=len(chunks) > FLAT_LIMIT)
     (staging / "manifest.json").write_text(manifest.model_dump_json(indent=1) + "\n")
     for path in staging.rglob("*"):
         if path.is_file():
@@ -311,15 +307,3 @@ def _write_version(
     for old in index_dir.iterdir():
         if old.is_dir() and old.name not in (version, previous) and old.name.startswith(("v", ".v")):
             shutil.rmtree(old, ignore_errors=True)
-
-
-def describe(report: BuildReport) -> str:
-    parts = [
-        f"{len(report.added)} added",
-        f"{len(report.changed)} changed",
-        f"{len(report.removed)} removed",
-        f"{len(report.unchanged)} unchanged",
-        f"{report.chunks_embedded} chunks embedded, {report.chunks_reused} reused",
-        f"{report.seconds:.1f}s",
-    ]
-    return "index: " + ", ".join(parts)

@@ -10,12 +10,15 @@ read per token again. Loading needs only torch, safetensors, tokenizers and jinj
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F  # noqa: N812 - the usual name
+
+from bot.decoding import decoded_pieces, greedy
+from bot.model_cache import read_config
 
 DTYPES = ("float32", "bfloat16", "int8", "int4")
 INT4_GROUP = 32  # the block size of GGUF's 4-bit formats: Q4 weights re-quantize almost exactly
@@ -57,6 +60,17 @@ class Linear:
         return x @ self.weight.T
 
 
+class Block(NamedTuple):
+    """One transformer layer: attention (with its RMS norm) then the gated MLP (with its RMS norm)."""
+
+    attention_norm: torch.Tensor
+    qkv: Linear  # the query, key and value projections fused into one product
+    out: Linear
+    mlp_norm: torch.Tensor
+    gate_up: Linear  # the MLP's gate and up projections fused
+    down: Linear
+
+
 class LlamaDecoder:
     def __init__(self, folder: Path, mode: str = "bfloat16", max_positions: int = 2048) -> None:
         from safetensors import safe_open
@@ -64,7 +78,7 @@ class LlamaDecoder:
 
         if mode not in DTYPES:
             raise ValueError(f"unknown decoder dtype {mode!r}; use one of {', '.join(DTYPES)}")
-        config = json.loads((folder / "config.json").read_text())
+        config = read_config(folder / "config.json", required=True)
         if config.get("model_type") != "llama":
             raise ValueError(f"{folder} is a {config.get('model_type')} model, not llama")
         # Tensors are read one at a time, so the float32 file never sits in memory whole next to its int4 copy.
@@ -82,19 +96,19 @@ class LlamaDecoder:
         def w(name: str) -> torch.Tensor:
             return weights.get_tensor(name)
 
-        self.layers = []
+        self.layers: list[Block] = []
         for i in range(layers):
             p = f"model.layers.{i}."
             qkv = torch.cat([w(p + f"self_attn.{n}_proj.weight") for n in ("q", "k", "v")])
             gate_up = torch.cat([w(p + "mlp.gate_proj.weight"), w(p + "mlp.up_proj.weight")])
             self.layers.append(
-                (
-                    w(p + "input_layernorm.weight").to(state),
-                    Linear(qkv, mode),
-                    Linear(w(p + "self_attn.o_proj.weight"), mode),
-                    w(p + "post_attention_layernorm.weight").to(state),
-                    Linear(gate_up, mode),
-                    Linear(w(p + "mlp.down_proj.weight"), mode),
+                Block(
+                    attention_norm=w(p + "input_layernorm.weight").to(state),
+                    qkv=Linear(qkv, mode),
+                    out=Linear(w(p + "self_attn.o_proj.weight"), mode),
+                    mlp_norm=w(p + "post_attention_layernorm.weight").to(state),
+                    gate_up=Linear(gate_up, mode),
+                    down=Linear(w(p + "mlp.down_proj.weight"), mode),
                 )
             )
         self.embedding = w("model.embed_tokens.weight").to(torch.bfloat16 if mode != "float32" else state)
@@ -117,27 +131,40 @@ class LlamaDecoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.template, specials = _chat_template(folder)
         self.bos, self.eos = specials.get("bos_token", ""), specials.get("eos_token", "")
-        generation = _read_json(folder / "generation_config.json")
+        generation = read_config(folder / "generation_config.json")
         eos_ids = generation.get("eos_token_id", config.get("eos_token_id"))
         self.stop_ids = set(eos_ids if isinstance(eos_ids, list) else [eos_ids]) - {None}
 
-    def prompt_ids(self, messages: list[dict[str, str]]) -> list[int]:
+    def prompt_ids(self, messages: list[dict[str, str]], prefix: str = "") -> list[int]:
+        """The chat prompt's token ids; `prefix` is the start of the assistant's reply, already written."""
         text = self.template.render(
             messages=messages, add_generation_prompt=True, bos_token=self.bos, eos_token=self.eos
         )
-        return self.tokenizer.encode(text, add_special_tokens=False).ids
+        return self.tokenizer.encode(text + prefix, add_special_tokens=False).ids
 
     @torch.inference_mode()
-    def _forward(self, ids: torch.Tensor, start: int) -> torch.Tensor:
-        """Run positions start..start+len(ids)-1 through the model; return the last position's logits."""
+    def log_likelihood(self, context: str, continuation: str) -> float:
+        """Mean log-probability per token of `continuation` right after `context` (plain text)."""
+        context_ids = self.tokenizer.encode(context, add_special_tokens=False).ids
+        target_ids = self.tokenizer.encode(continuation, add_special_tokens=False).ids
+        ids = (context_ids + target_ids)[-self.max_positions :]
+        logits = self._forward(torch.tensor(ids), 0, last_only=False)
+        targets = torch.tensor(ids[len(ids) - len(target_ids) :])
+        log_probs = torch.log_softmax(logits[len(ids) - len(target_ids) - 1 : -1], dim=-1)
+        return float(log_probs.gather(1, targets[:, None]).mean())
+
+    @torch.inference_mode()
+    def _forward(self, ids: torch.Tensor, start: int, last_only: bool = True) -> torch.Tensor:
+        """Run positions start..start+len(ids)-1 through the model; return the last position's logits (or
+        every position's, for scoring a text)."""
         count = ids.shape[0]
         end = start + count
         x = self.embedding[ids].float()  # (T, hidden)
         cos, sin = self.cos[start:end], self.sin[start:end]
         q_size, kv_size = self.heads * self.head_dim, self.kv_heads * self.head_dim
-        for index, (norm1, qkv, out, norm2, gate_up, down) in enumerate(self.layers):
-            h = F.rms_norm(x, (x.shape[-1],), norm1, self.eps)
-            q, k, v = qkv(h).float().split([q_size, kv_size, kv_size], dim=-1)
+        for index, block in enumerate(self.layers):
+            h = F.rms_norm(x, (x.shape[-1],), block.attention_norm, self.eps)
+            q, k, v = block.qkv(h).float().split([q_size, kv_size, kv_size], dim=-1)
             q = _rotate(q.view(count, self.heads, self.head_dim), cos, sin).transpose(0, 1)
             k = _rotate(k.view(count, self.kv_heads, self.head_dim), cos, sin).transpose(0, 1)
             self.keys[index, 0, :, start:end] = k
@@ -149,30 +176,31 @@ class LlamaDecoder:
                 is_causal=count > 1 and start == 0,
                 enable_gqa=True,
             )
-            x = x + out(attention[0].transpose(0, 1).reshape(count, q_size))
-            h = F.rms_norm(x, (x.shape[-1],), norm2, self.eps)
-            gate, up = gate_up(h).chunk(2, dim=-1)
-            x = x + down(F.silu(gate) * up)
+            x = x + block.out(attention[0].transpose(0, 1).reshape(count, q_size))
+            h = F.rms_norm(x, (x.shape[-1],), block.mlp_norm, self.eps)
+            gate, up = block.gate_up(h).chunk(2, dim=-1)
+            x = x + block.down(F.silu(gate) * up)
+        if not last_only:
+            return self.lm_head(F.rms_norm(x, (x.shape[-1],), self.final_norm, self.eps)).float()
         last = F.rms_norm(x[-1:], (x.shape[-1],), self.final_norm, self.eps)
         return self.lm_head(last)[0].float()
 
     def generate(self, prompt: list[int], max_new_tokens: int) -> Iterator[int]:
         """Greedy decoding, one token id at a time."""
         prompt = prompt[-(self.max_positions - max_new_tokens) :]
-        logits = self._forward(torch.tensor(prompt), 0)
         position = len(prompt)
-        for _ in range(max_new_tokens):
-            token = int(logits.argmax())
-            if token in self.stop_ids:
-                return
-            yield token
+
+        def step(token: int) -> torch.Tensor:
+            nonlocal position
             logits = self._forward(torch.tensor([token]), position)
             position += 1
+            return logits
 
-    def stream(self, messages: list[dict[str, str]], max_new_tokens: int) -> Iterator[str]:
-        from bot.generation import decoded_pieces
+        return greedy(lambda: self._forward(torch.tensor(prompt), 0), step, self.stop_ids, max_new_tokens)
 
-        return decoded_pieces(self.generate(self.prompt_ids(messages), max_new_tokens), self.tokenizer.decode)
+    def stream(self, messages: list[dict[str, str]], max_new_tokens: int, prefix: str = "") -> Iterator[str]:
+        ids = self.prompt_ids(messages, prefix)
+        return decoded_pieces(self.generate(ids, max_new_tokens), self.tokenizer.decode)
 
 
 def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
@@ -182,14 +210,10 @@ def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tens
     return x * cos[:, None, :] + rotated * sin[:, None, :]
 
 
-def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
 def _chat_template(folder: Path):
     import jinja2
 
-    config = _read_json(folder / "tokenizer_config.json")
+    config = read_config(folder / "tokenizer_config.json")
     source = (folder / "chat_template.jinja").read_text() if (folder / "chat_template.jinja").is_file() else None
     source = source or config.get("chat_template")
     if not source:

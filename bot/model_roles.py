@@ -1,137 +1,118 @@
 """What the language model does in an answer: its role, on top of the quoted plan.
 
-The plan (`plans`) always holds a complete, quoted answer. A role may replace some of its sentences with one
-the model wrote; every model sentence passes the grounding guard against the facts it was given, or the
-quoted sentences stay. Roles are compared on the judged set (`benchmarks/roles.py`); the default is the one
-that judged best, and `MLBOT_MODEL_ROLE` picks another.
+The plan (`plans`) always holds a complete, quoted answer, and its lead is shown before the model starts.
+A role may then change the rest: replace sentences with ones the model wrote (every model sentence passes the
+grounding guard against the facts it used, or the quoted sentences stay), or reorder the candidates the plan
+chooses from. Roles are compared on the judged set (`benchmarks/roles.py`); `MLBOT_MODEL_ROLE` picks one.
+
+- join (a): the model joins the answer's second and third sentences into one;
+- lead (b): the model writes the first sentence from the plan's facts (shown only once it passed the guard);
+- rerank (c): the model scores how likely each candidate makes the question (log P(question | sentence)),
+  and the plan is made again with that score added;
+- compose (d), in `composer_role`: a LoRA-tuned model continues the answer after the quoted lead, citing facts.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 
 from bot.candidates import Candidate
-from bot.embedding import Embedder
-from bot.generation import Generator, GeneratorUnavailable
-from bot.grounding import Fact, GroundingGuard
-from bot.text import clean_markdown, split_sentences
+from bot.composer_role import compose_role
+from bot.generation import GeneratorUnavailable
+from bot.model_writer import ModelWriter, RoleInput, RoleReport, Written, numbered, quoted
 
 SYSTEM_PROMPT = "You rewrite facts about machine learning. Use only the numbered facts. Never add information."
 JOIN_INSTRUCTION = "Combine facts [1] and [2] into one sentence that answers the question. Use the facts' own words."
-MIN_MODEL_WORDS = 6  # decoding stops at the first sentence end after this many words
-SAME_AS_LEAD = 0.9  # a model sentence this close to the lead repeats it
-_CITATION = re.compile(r"\s*\[\d+(?:,\s*\d+)*\]")
-_SENTENCE_DONE = re.compile(r"(?<!e\.g)(?<!i\.e)[.!?][\"')\]]*\s*$")
+LEAD_INSTRUCTION = "Write one sentence that directly answers the question, using only the facts' own words."
+RERANK_CANDIDATES = 10  # candidates the reranker scores: the plan's best by score
+RERANK_WEIGHT = 0.05  # score added per standard deviation of the question's log-likelihood
 
 
-@dataclass
-class Written:
-    """A sentence of the answer: quoted (`units` holds the one candidate) or written by the model from `units`."""
-
-    text: str
-    units: list[Candidate]
-    generated: bool = False
-
-
-@dataclass
-class RoleReport:
-    sentences: list[Written]
-    tried: int = 0  # model sentences generated
-    kept: int = 0  # ... and kept by the guard
-
-
-class ModelWriter:
-    """Asks the generator for one sentence at a time and checks it; warns once per distinct failure."""
-
-    def __init__(
-        self,
-        generator: Generator,
-        embedder: Embedder,
-        guard: GroundingGuard,
-        max_new_tokens: int,
-        warn: Callable[[str], None],
-    ) -> None:
-        self.generator = generator
-        self.embedder = embedder
-        self.guard = guard
-        self.max_new_tokens = max_new_tokens
-        self._warn = warn
-        self._warned: set[str] = set()
-
-    def sentence(self, messages: list[dict[str, str]]) -> str | None:
-        """The model's first complete sentence, or None when it wrote none or the generator failed."""
-        buffer = ""
-        stream: Iterator[str] = self.generator.stream(messages, self.max_new_tokens)
-        try:
-            for piece in stream:
-                buffer += piece
-                if _SENTENCE_DONE.search(buffer) and len(buffer.split()) >= MIN_MODEL_WORDS:
-                    break
-        except GeneratorUnavailable as error:
-            if str(error) not in self._warned:  # one line per distinct problem, not one per question
-                self._warned.add(str(error))
-                self._warn(f"{error}; answering extractively")
-            return None
-        finally:
-            close = getattr(stream, "close", None)
-            if close:
-                close()
-        if not buffer.strip():
-            return None
-        sentence = _tidy(split_sentences(buffer.replace("\n", " "))[0])
-        return sentence if sentence.endswith((".", "!", "?")) else None
-
-    def checked(self, sentence: str, units: list[Candidate]) -> list[int] | None:
-        """The indices of the units that support the sentence, or None when the guard rejects it."""
-        facts = [Fact(u.text, u.vector, u.chunk_id) for u in units]
-        vector = self.embedder.embed([sentence])[0]
-        verdict = self.guard.check(sentence, facts, vector)
-        return verdict.facts if verdict.supported else None
-
-
-def quoted(units: list[Candidate], texts: list[str]) -> list[Written]:
-    return [Written(text, [unit]) for unit, text in zip(units, texts, strict=True)]
-
-
-def join_role(writer: ModelWriter, question: str, units: list[Candidate], texts: list[str]) -> RoleReport:
-    """(a) The model joins the answer's second and third sentences into one; the lead stays quoted."""
-    report = RoleReport(quoted(units, texts))
-    if len(units) < 3 or any(u.is_list for u in units[:3]):
-        return report
-    facts = units[1:3]
-    messages = [
-        {"role": "system", "content": SYSTEM_PROMPT},
-        {
-            "role": "user",
-            "content": f"Facts:\n[1] {facts[0].text}\n[2] {facts[1].text}\n\nQuestion: {question}\n{JOIN_INSTRUCTION}",
-        },
-    ]
-    sentence = writer.sentence(messages)
+def _written_from(
+    writer: ModelWriter, question: str, facts: list[Candidate], instruction: str, report: RoleReport, avoid=None
+) -> Written | None:
+    """One sentence the model writes from `facts`, kept only when the guard finds each clause in them (and it
+    does not repeat `avoid`); a rejected sentence is recorded in the report with its facts."""
+    content = f"Facts:\n{numbered([f.text for f in facts])}\n\nQuestion: {question}\n{instruction}"
+    sentence = writer.sentence([{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": content}])
     if sentence is None:
-        return report
+        return None
     report.tried = 1
     support = writer.checked(sentence, facts)
-    if support is None or _repeats(writer, sentence, units[0]):
-        return report
+    if support is None or (avoid is not None and writer.repeats(sentence, avoid)):
+        report.rejected.append((sentence, [f.text for f in facts]))
+        return None
     report.kept = 1
-    report.sentences[1:3] = [Written(sentence, [facts[i] for i in support], generated=True)]
+    return Written(sentence, [facts[i] for i in support], generated=True)
+
+
+def join_role(writer: ModelWriter, given: RoleInput) -> RoleReport:
+    """(a) The model joins the answer's second and third sentences into one; the lead stays quoted."""
+    units = given.units
+    report = RoleReport(quoted(units, given.texts))
+    if len(units) < 3 or any(u.is_list for u in units[:3]):
+        return report
+    written = _written_from(writer, given.question, units[1:3], JOIN_INSTRUCTION, report, avoid=units[0])
+    if written is not None:
+        report.sentences[1:3] = [written]
     return report
 
 
-ROLES: dict[str, Callable[[ModelWriter, str, list[Candidate], list[str]], RoleReport]] = {
+def lead_role(writer: ModelWriter, given: RoleInput) -> RoleReport:
+    """(b) The model writes the answer's first sentence from the plan's facts; the quoted lead is the fallback."""
+    units = given.units
+    report = RoleReport(quoted(units, given.texts))
+    facts = [u for u in units if not u.is_list][:3]
+    if not facts or units[0].is_list:
+        return report
+    written = _written_from(writer, given.question, facts, LEAD_INSTRUCTION, report)
+    if written is None:
+        return report
+    used = {id(unit) for unit in written.units}
+    report.lead_replaced = True
+    report.sentences = [written, *(w for w in report.sentences if id(w.units[0]) not in used)]
+    return report
+
+
+def rerank_role(writer: ModelWriter, given: RoleInput) -> RoleReport:
+    """(c) The model scores the best candidates by how likely each makes the question; the plan is made again.
+
+    Zero-shot, as question-generation rerankers do: log P(question | "Passage: <sentence>"), per token, so a
+    sentence that answers the question predicts it well. The plan keeps its lead when the new scores agree.
+    """
+    scorer = getattr(writer.generator, "log_likelihoods", None)
+    if scorer is None:
+        writer.unavailable(GeneratorUnavailable("the reranker needs the local lean engine"))
+        return RoleReport(quoted(given.units, given.texts))
+    pool = sorted((c for c in given.candidates if c.standalone), key=lambda c: c.score, reverse=True)
+    pool = pool[:RERANK_CANDIDATES]
+    if len(pool) < 2:
+        return RoleReport(quoted(given.units, given.texts))
+    pairs = [(f"Passage: {_flat(c)}\nA question this passage answers:", f" {given.question}") for c in pool]
+    scores = scorer(pairs)
+    if scores is None:
+        return RoleReport(quoted(given.units, given.texts))
+    spread = float(np.std(scores)) or 1.0
+    mean = float(np.mean(scores))
+    for candidate, value in zip(pool, scores, strict=True):
+        candidate.score += RERANK_WEIGHT * (value - mean) / spread
+    lead = given.units[0]  # already shown: the reranking chooses what follows it
+    lead.score = max(c.score for c in given.candidates) + 1.0
+    units = given.replan(given.candidates)
+    if not units or units[0] is not lead:
+        units = [lead, *[u for u in units if u is not lead]]
+    return RoleReport(quoted(units, given.render(units)))
+
+
+ROLES: dict[str, Callable[[ModelWriter, RoleInput], RoleReport]] = {
     "join": join_role,
+    "lead": lead_role,
+    "rerank": rerank_role,
+    "compose": compose_role,
 }
 
 
-def _repeats(writer: ModelWriter, sentence: str, lead: Candidate) -> bool:
-    return float(np.dot(writer.embedder.embed([sentence])[0], lead.vector)) >= SAME_AS_LEAD
-
-
-def _tidy(sentence: str) -> str:
-    sentence = _CITATION.sub("", clean_markdown(sentence))
-    sentence = re.sub(r"^(answer|response)\s*:\s*", "", sentence, flags=re.I)
-    return sentence.strip()
+def _flat(candidate: Candidate) -> str:
+    return f"{candidate.text} {'; '.join(candidate.items)}".strip()

@@ -84,6 +84,7 @@ class BuildReport(BaseModel):
     removed: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
     failed: dict[str, str] = Field(default_factory=dict)
+    skipped: list[str] = Field(default_factory=list)  # links left out of the notes, one line each
     chunks_embedded: int = 0
     chunks_reused: int = 0
     seconds: float = 0.0
@@ -92,11 +93,18 @@ class BuildReport(BaseModel):
     def touched(self) -> bool:
         return bool(self.added or self.changed or self.removed or self.failed)
 
+    def summary(self) -> str:
+        """One line for the terminal and /reindex: what changed, what was embedded, how long it took."""
+        counts = f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed"
+        work = f"{len(self.unchanged)} unchanged, {self.chunks_embedded} chunks embedded, {self.chunks_reused} reused"
+        return f"index: {counts}, {work}, {self.seconds:.1f}s"
+
 
 class StaleReport(BaseModel):
     added: list[str] = Field(default_factory=list)
     changed: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)  # unreadable notes and skipped links, one line each
 
     @property
     def stale(self) -> bool:
@@ -132,6 +140,7 @@ class AnswerSentence(BaseModel):
     text: str
     source_ids: list[str]  # the chunks whose sentences support it
     generated: bool  # False when quoted from the notes
+    facts: list[str] = Field(default_factory=list, exclude=True)  # a model sentence's supporting sentences
 
 
 class Answer(BaseModel):
@@ -141,10 +150,12 @@ class Answer(BaseModel):
     refused: bool
     sentences: list[AnswerSentence] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
-    mode: str = "extractive"  # "mixed" (a model sentence kept), "extractive" or "refused"
+    mode: str = "extractive"  # "mixed" (a model sentence kept), "extractive", "refused" or "declined" (harmful)
     shape: str = ""  # the question's shape, e.g. "comparison" (see bot/shapes.py)
     generated_sentences: int = 0
     kept_sentences: int = 0
+    # Model sentences the grounding guard turned down, each with the facts it was checked against.
+    rejected_sentences: list[tuple[str, list[str]]] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
     def contract(self) -> dict:
@@ -154,5 +165,19 @@ class Answer(BaseModel):
             "answer": self.answer,
             "refused": self.refused,
             "sources": [s.model_dump() for s in self.sources],
+            # What each sentence of the answer is: quoted from the notes or written by the model, and from which
+            # passages (ids in "sources").
+            "sentences": [s.model_dump() for s in self.sentences],
             "timings_ms": {k: round(self.timings_ms.get(k, 0.0), 1) for k in ("retrieve", "generate", "total")},
         }
+
+
+class About(BaseModel):
+    """What a front end says about the bot (`/about`): its notes, its index and its model."""
+
+    notes: int
+    chunks: int
+    built_at: datetime
+    embedder: str
+    model: str
+    role: str

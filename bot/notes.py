@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from bot.models import Note
+from bot.text import strip_control_characters
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
 
@@ -19,9 +22,11 @@ class NoteError(ValueError):
 def parse_note(path: Path, root: Path) -> Note:
     relative = path.relative_to(root.parent).as_posix() if path.is_relative_to(root.parent) else path.as_posix()
     try:
-        raw = path.read_text(encoding="utf-8")
-    except (UnicodeDecodeError, OSError) as error:
-        raise NoteError(f"{relative}: cannot be read as UTF-8 text ({error.__class__.__name__})") from None
+        raw = strip_control_characters(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise NoteError(f"{relative}: cannot be read as UTF-8 text; save it as UTF-8") from None
+    except OSError as error:
+        raise NoteError(f"{relative}: cannot be read ({error.strerror or error.__class__.__name__})") from None
     match = _FRONT_MATTER.match(raw)
     if not match:
         raise NoteError(f"{relative}: missing front matter (a '---' block with title and tags)")
@@ -54,8 +59,61 @@ def _as_list(value: object) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def note_files(knowledge_dir: Path) -> list[Path]:
-    return sorted(p for p in knowledge_dir.rglob("*.md") if p.is_file() and not p.name.startswith("."))
+def note_files(knowledge_dir: Path, skipped: list[str] | None = None) -> list[Path]:
+    """The notes in a folder; a dangling link or a link loop is left out, named in one line in `skipped`."""
+    notes = []
+    for path in sorted(knowledge_dir.rglob("*.md")):
+        if path.name.startswith("."):
+            continue
+        if path.is_symlink():
+            try:
+                path.resolve(strict=True)
+            except RuntimeError:  # Python's word for a link loop
+                _note_skip(skipped, f"{path}: a symbolic link loop; skipped")
+                continue
+            except OSError:
+                _note_skip(skipped, f"{path}: a link to a missing file; skipped")
+                continue
+        if path.is_file():
+            notes.append(path)
+    return notes
+
+
+def _note_skip(skipped: list[str] | None, line: str) -> None:
+    if skipped is not None:
+        skipped.append(line)
+
+
+@dataclass
+class NoteScan:
+    """The notes of a knowledge folder with their content hashes, and what could not be read."""
+
+    files: dict[str, tuple[str, Path]] = field(default_factory=dict)  # key -> (sha256, path)
+    unreadable: dict[str, str] = field(default_factory=dict)  # key -> one-line reason
+    skipped: list[str] = field(default_factory=list)  # links left out, one line each
+
+    @staticmethod
+    def key(path: Path, knowledge_dir: Path) -> str:
+        """How a note is named in reports and in the manifest: "knowledge/dropout.md"."""
+        return f"{knowledge_dir.name}/{path.relative_to(knowledge_dir).as_posix()}"
+
+
+def scan_notes(knowledge_dir: Path) -> NoteScan:
+    """Hash every note; an unreadable one (permissions, I/O error) is named, not fatal."""
+    scan = NoteScan()
+    for path in note_files(knowledge_dir, scan.skipped):
+        key = NoteScan.key(path, knowledge_dir)
+        try:
+            scan.files[key] = (hashlib.sha256(path.read_bytes()).hexdigest(), path)
+        except OSError as error:
+            scan.unreadable[key] = f"{key}: cannot be read ({error.strerror or error.__class__.__name__})"
+    return scan
+
+
+def same_note(key: str) -> str:
+    """A note's identity across folders: its path inside the knowledge folder ("dropout.md"), so a copy of the
+    notes in another folder is not all new."""
+    return key.split("/", 1)[-1]
 
 
 # --- The source article -------------------------------------------------------------------------------------------

@@ -13,25 +13,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from bot.candidates import Candidate
+from bot.redundancy import redundant
 from bot.shapes import ASPECT_SHAPES, Shape
-from bot.text import content_words
 
-REDUNDANT_COSINE = 0.76  # two sentences this close in meaning say the same thing
-REDUNDANT_WORDS = 0.5  # ... and so do two that share this share of their content words
 RELEVANCE_MARGIN = 0.22  # a follower scores at most this much below the lead
 MAX_WORDS = 110  # an answer's sentences, lists not counted: a tutor's two to five sentences
 MIN_LIST_ITEMS = 3
 LIST_MARGIN = 0.08  # a list answers a list question unless a sentence scores this much better
 STEPS_MARGIN = 0.25  # an ordered list answers a steps question unless a sentence scores this much better
+KINDS_MARGIN = 0.2  # for "which ...?", an unordered list this close in score beats an ordered one
 FOLLOWER_SIMILARITY_MARGIN = 0.2  # a follower is at most this much less similar to the question than the lead
 SECTION_FOLLOWER_MARGIN = 0.35  # ... or this much, when it sits under a heading that names the aspect asked
 COMPARISON_FOLLOWERS = 3
+SIDE_SUBJECT_BONUS = 0.1  # a side's own sentence is best when the side is its subject ("Stacking trains ...")
 ASPECT_FOLLOWERS = 3
 DEFINITION_FOLLOWERS = 2
 ASPECT_LEAD_MARGIN = 0.1  # a sentence on the aspect asked leads over a better-scored one this close
+VERDICT_LEAD_MARGIN = 0.12  # for a yes/no question, a sentence that gives the verdict leads this close in score
 LEANS_BACK_MARGIN = 0.1  # a fresh opening is preferred to a sentence that points back, this close in score
 # Aspects a whole list may answer ("What are GANs used for?" -> the note's list of uses).
 LIST_FRIENDLY = frozenset({Shape.USES, Shape.STRENGTHS, Shape.WEAKNESSES, Shape.FIX, Shape.HOW_TO, Shape.HOW_IT_WORKS})
@@ -39,10 +38,16 @@ LIST_FRIENDLY = frozenset({Shape.USES, Shape.STRENGTHS, Shape.WEAKNESSES, Shape.
 
 @dataclass
 class Topic:
-    """A topic phrase of the question and the notes it names."""
+    """A topic phrase of the question and the notes it names.
+
+    `whole` is False when the notes' names cover only part of the phrase: "mode collapse in a GAN" names the
+    GAN note, but asks about mode collapse (`rest`), so the GAN note's definition does not answer it.
+    """
 
     phrase: str
     slugs: frozenset[str]
+    whole: bool = True
+    rest: str = ""
 
 
 def plan_answer(
@@ -52,6 +57,7 @@ def plan_answer(
     pool = sorted(candidates, key=lambda c: c.score, reverse=True)
     if not pool:
         return []
+    whole = all(t.whole for t in topics)
     if shape == Shape.COMPARISON and len(topics) >= 2:
         chosen = _comparison(pool, len(topics), max_units)
     elif shape in (Shape.LIST, Shape.STEPS):
@@ -59,12 +65,12 @@ def plan_answer(
     elif shape in ASPECT_SHAPES or shape == Shape.YESNO:
         chosen = _aspect(pool, shape, max_units)
     else:
-        chosen = _definition(pool, max_units, openers=not about_article)
+        chosen = _definition(pool, max_units, openers=whole and not about_article, naming=not about_article)
     return chosen
 
 
 def _named_slugs(pool: list[Candidate]) -> set[str]:
-    """Notes the question names: those whose sentences carry the topic-note bonus (see `candidates.score`)."""
+    """Notes the question names: those whose sentences carry the topic-note bonus (see `scoring.score`)."""
     return {c.slug for c in pool if c.in_topic_note}
 
 
@@ -78,6 +84,10 @@ def _lead(pool: list[Candidate], accept=lambda c: True, lists: bool = False) -> 
     able = [c for c in pool if c.standalone and (lists or not c.is_list) and accept(c) and _list_long_enough(c)]
     if not able:
         return None
+    if lists:  # a list ranks as high as its own lead-in sentence ("Handling X follows these steps:")
+        lead_ins = {(c.position, c.text): c.score for c in pool if not c.is_list}
+        ranked = sorted(able, key=lambda c: max(c.score, lead_ins.get((c.position, c.text), c.score)), reverse=True)
+        able = ranked
     fresh = next((c for c in able if not c.leans_back), None)
     if fresh is not None and fresh.score >= able[0].score - LEANS_BACK_MARGIN:
         return fresh
@@ -88,14 +98,19 @@ def _list_long_enough(candidate: Candidate) -> bool:
     return not candidate.is_list or len(candidate.items) >= MIN_LIST_ITEMS
 
 
-def _definition(pool: list[Candidate], max_units: int, openers: bool = True) -> list[Candidate]:
-    """A named note's opening sentence defines its topic ("What is a GAN?"); otherwise the best sentence leads.
+def _definition(pool: list[Candidate], max_units: int, openers: bool = True, naming: bool = True) -> list[Candidate]:
+    """A sentence that defines the asked topic ("Mode collapse is ...", "Hyperparameters are ...") leads; else
+    the named note's opening sentence ("What is a GAN?"); else a sentence with the topic as its subject; else the
+    best sentence.
 
-    "What does the article say about X?" is about X, not about the article: no opener there.
+    "What does the article say about X?" is about X, not about the article, and "What is mode collapse in a
+    GAN?" is not about GANs: no note opener there (`openers`). The article's own sentences often open with the
+    topic without defining it ("ML models have to be built anew ..."): for it, no subject rule (`naming`).
     """
     defining = [c for c in pool if c.defines and c.standalone]
-    openers = [c for c in pool if openers and c.opens_note and c.standalone and c.slug in _named_slugs(pool)]
-    lead = (defining or openers or [_lead(pool) or pool[0]])[0]
+    opening = [c for c in pool if openers and c.opens_note and c.standalone and c.slug in _named_slugs(pool)]
+    subjects = [c for c in pool if naming and c.names_first and c.standalone]
+    lead = (defining or opening or subjects or [_lead(pool) or pool[0]])[0]
     picked = [lead]
     topic_slugs = {lead.slug}
     _fill(picked, pool, lambda c: _on_topic(c, topic_slugs), min(max_units, 1 + DEFINITION_FOLLOWERS))
@@ -106,6 +121,7 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
     speaks = {
         Shape.TRADEOFFS: (Shape.STRENGTHS, Shape.WEAKNESSES, Shape.TRADEOFFS),
         Shape.YESNO: (Shape.WHEN, Shape.WHY),
+        Shape.HOW_TO: (Shape.HOW_TO, Shape.LIST, Shape.STEPS),  # "how do I encode ...?": the methods, listed
     }.get(shape, (shape,))
 
     opposite = {Shape.STRENGTHS: Shape.WEAKNESSES, Shape.WEAKNESSES: Shape.STRENGTHS}.get(shape)
@@ -113,6 +129,8 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
     def on_aspect(candidate: Candidate) -> bool:
         if opposite is not None and opposite in candidate.cue_aspects and shape not in candidate.cue_aspects:
             return False  # under "Advantages and drawbacks of X", an advantage does not answer "drawbacks?"
+        if shape == Shape.HOW_TO and Shape.FIX in candidate.cue_aspects and Shape.HOW_TO not in candidate.aspects:
+            return False  # "how can I tell if it overfits?" is not answered by the ways to prevent it
         return any(a in candidate.aspects for a in speaks)
 
     # The score already rewards the aspect; a sentence that speaks to it still wins a close call, and a whole
@@ -124,6 +142,10 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
     # A heading alone ("Why loss functions matter") is weaker evidence than the sentence's own words.
     worded = on_point is not None and any(a in on_point.cue_aspects for a in speaks)
     lead = on_point if close and (worded or on_point.similarity >= best.similarity - ASPECT_LEAD_MARGIN) else best
+    if shape == Shape.YESNO:  # "Is X always better?": the verdict ("X is not always better ...") comes first
+        verdict = _lead(pool, lambda c: Shape.YESNO in c.cue_aspects and not c.is_list)
+        if verdict is not None and verdict.score >= lead.score - VERDICT_LEAD_MARGIN:
+            lead = verdict
     if lead.is_list:
         intro = _intro_for(lead, pool)
         return [intro, lead] if intro else [lead]
@@ -141,7 +163,7 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
                         and c.slug in topic_slugs
                         and c.standalone
                         and not c.is_list
-                        and not _redundant(c, picked)
+                        and not redundant(c, picked)
                     ),
                     None,
                 )
@@ -168,17 +190,12 @@ def _comparison(pool: list[Candidate], sides: int, max_units: int) -> list[Candi
         own = [c for c in pool if side in c.mentions and c.standalone and not c.is_list and not c.names_other]
         alone = [c for c in own if len(c.mentions) == 1] or own
         if alone:
-            best = max(alone, key=lambda c: c.score + (0.1 if c.opens_note else 0.0))
-            if not _redundant(best, picked):
+            best = max(alone, key=lambda c: c.score + SIDE_SUBJECT_BONUS * (c.opens_note or c.names_first))
+            if not redundant(best, picked):
                 picked.append(best)
     if not picked:
         return _aspect(pool, Shape.COMPARISON, max_units)
-    _fill(
-        picked,
-        pool,
-        lambda c: c in contrasting or (Shape.COMPARISON in c.aspects and bool(c.mentions) and not c.names_other),
-        limit,
-    )
+    _fill(picked, pool, lambda c: c in both and not c.names_other, limit)  # more on both sides, nothing third
     return picked
 
 
@@ -186,6 +203,10 @@ def _list(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candidate
     lists = [c for c in pool if c.is_list and len(c.items) >= MIN_LIST_ITEMS]
     if shape == Shape.STEPS:
         lists = sorted(lists, key=lambda c: (not c.ordered, -c.score))
+    elif lists and lists[0].ordered:  # "which models ...?" wants kinds, not the steps of a procedure
+        kinds = next((c for c in lists if not c.ordered and c.score >= lists[0].score - KINDS_MARGIN), None)
+        if kinds is not None:
+            lists = [kinds, *[c for c in lists if c is not kinds]]
     best_sentence = _lead(pool)
     margin = STEPS_MARGIN if shape == Shape.STEPS and lists and lists[0].ordered else LIST_MARGIN
     if lists and (best_sentence is None or lists[0].score >= best_sentence.score - margin):
@@ -222,7 +243,7 @@ def _fill(picked: list[Candidate], pool: list[Candidate], accept, limit: int, as
     for candidate in pool:
         if len(picked) >= limit:
             return
-        if candidate in picked or candidate.is_list or not accept(candidate):
+        if candidate in picked or candidate.is_list or candidate.names_other or not accept(candidate):
             continue
         in_section = aspect is not None and lead is not None and _heading_speaks(candidate, aspect, lead.slug)
         margin = SECTION_FOLLOWER_MARGIN if in_section else FOLLOWER_SIMILARITY_MARGIN
@@ -235,7 +256,7 @@ def _fill(picked: list[Candidate], pool: list[Candidate], accept, limit: int, as
             continue
         if not candidate.dependent and not candidate.standalone:
             continue  # a list item, a list's intro or a fragment: meaningful only inside its list
-        if _redundant(candidate, picked) or words + candidate.words > MAX_WORDS:
+        if redundant(candidate, picked) or words + candidate.words > MAX_WORDS:
             continue
         picked.append(candidate)
         words += candidate.words
@@ -244,21 +265,6 @@ def _fill(picked: list[Candidate], pool: list[Candidate], accept, limit: int, as
 def _heading_speaks(candidate: Candidate, aspect: Shape, slug: str) -> bool:
     wanted = (Shape.STRENGTHS, Shape.WEAKNESSES, Shape.TRADEOFFS) if aspect == Shape.TRADEOFFS else (aspect,)
     return candidate.slug == slug and any(a in candidate.heading_aspects for a in wanted)
-
-
-def _redundant(candidate: Candidate, picked: list[Candidate]) -> bool:
-    mine = set(content_words(candidate.text))
-    for other in picked:
-        if float(np.dot(candidate.vector, other.vector)) > REDUNDANT_COSINE:
-            return True
-        if other.is_list and candidate.position == other.position and candidate.text in other.items:
-            return True
-        theirs = set(content_words(other.text + " " + " ".join(other.items)))
-        if mine and len(mine & theirs) / len(mine | theirs or {""}) >= REDUNDANT_WORDS:
-            return True
-        if mine and mine <= theirs and not other.is_list:
-            return True
-    return False
 
 
 def _ordered(picked: list[Candidate], keep_lead: bool = False) -> list[Candidate]:
@@ -277,35 +283,3 @@ def _ordered(picked: list[Candidate], keep_lead: bool = False) -> list[Candidate
         if antecedent is not None:
             ordered.insert(antecedent + 1, dependent)
     return ordered
-
-
-def render(units: list[Candidate]) -> list[str]:
-    """Each unit as shown: a sentence, or a list as its intro and one line per item."""
-    shown = []
-    for unit in units:
-        if unit.is_list:
-            marks = [f"{n}." for n in range(1, len(unit.items) + 1)] if unit.ordered else ["-"] * len(unit.items)
-            lines = [f"{mark} {item}" for mark, item in zip(marks, unit.items, strict=True)]
-            shown.append("\n".join([unit.text, *lines] if unit.text else lines))
-        else:
-            shown.append(unit.text)
-    return shown
-
-
-def join(texts: list[str]) -> str:
-    """The answer as one string: sentences run on; a list starts and ends on its own lines."""
-    out = ""
-    for text in texts:
-        if not out:
-            out = text
-        elif (
-            "\n" in text
-            or "\n" in out.rsplit("\n\n", 1)[-1].split("\n")[-1:][0]
-            or out.endswith(("\n", ":"))
-            or "\n" in out
-            and out.split("\n")[-1].startswith(("- ", "1.", "2.", "3.", "4.", "5.", "6.", "7.", "8.", "9."))
-        ):
-            out += "\n" + text
-        else:
-            out += " " + text
-    return out

@@ -6,11 +6,12 @@ import re
 import unicodedata
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "etc.", "approx.", "Fig.", "al.", "cf.", "Dr.", "Mr.", "Ms.", "No.")
-_PLACEHOLDER = "\u0000"
+_PLACEHOLDER = "\ue000"  # a private-use character: notes and questions never hold one (both are cleaned)
 # Whole words only: "real." and "normal." end sentences, "et al." does not.
 _ABBREVIATION = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(a) for a in _ABBREVIATIONS) + ")")
 # A sentence may start in lower case ("k-means ...", "t-SNE ..."): abbreviations are protected before the split.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Za-z0-9`*])")
+# A period after a space ("step(w . x + b)") is a formula's dot, not a sentence end.
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\s[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Za-z0-9`*])")
 _MARKDOWN_NOISE = re.compile(r"(\*\*|__|`|^\s*[-*+]\s+|^\s*\d+\.\s+|^#+\s*)", re.MULTILINE)
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
@@ -41,7 +42,7 @@ def clean_markdown(text: str) -> str:
 
 def split_sentences(text: str) -> list[str]:
     """Sentence split that respects common abbreviations and decimals."""
-    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", text.replace(_PLACEHOLDER, "")).strip()
     if not text:
         return []
     protected = _ABBREVIATION.sub(lambda m: m.group(0).replace(".", _PLACEHOLDER), text)
@@ -70,5 +71,48 @@ def content_words(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and w not in NEGATIONS and len(w) > 1]
 
 
+def strip_control_characters(text: str) -> str:
+    """Text without control, private-use or unassigned characters (tabs and line breaks stay): a NUL or BEL
+    byte in a note must not reach a chunk, and the sentence splitter's placeholder must never collide."""
+    return "".join(ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) not in _UNWANTED)
+
+
+_UNWANTED = ("Cc", "Cs", "Co", "Cn")
+
+
+def strip_format_characters(text: str) -> str:
+    """Text without invisible format characters: zero-width spaces and joiners, a byte-order mark, and the
+    bidirectional overrides that would reverse text in a thread name ("\u202e")."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def has_control_characters(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\t\n\r" for ch in text)
+    return any(unicodedata.category(ch) in _UNWANTED and ch not in "\t\n\r" for ch in text)
+
+
+class InvalidQuestion(ValueError):
+    """A question the bot will not try to answer; the message says why in one line."""
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    """The question with its spacing tidied and invisible format characters (zero-width spaces, bidirectional
+    overrides) removed; InvalidQuestion says in one line why a question cannot be answered."""
+    if has_control_characters(question):
+        raise InvalidQuestion("the question contains binary or control characters; send plain text")
+    cleaned = " ".join(strip_format_characters(question).split())
+    if not cleaned:
+        raise InvalidQuestion("the question is empty; ask something about machine learning")
+    if len(cleaned) > max_chars:
+        raise InvalidQuestion(f"the question is {len(cleaned)} characters long; the limit is {max_chars}")
+    return cleaned
+
+
+# A sentence opening like these leans on the one before it: it never leads an answer, and follows only its
+# antecedent; a model sentence that opens so is rejected.
+DEPENDENT_OPENING = re.compile(
+    r"^(?:this|that|these|those|it|its|it's|they|their|them|such|otherwise|however|but|also|and|so|then|therefore|"
+    r"thus|hence|instead|in contrast|by comparison|by contrast|for example|for instance|for those|specifically|"
+    r"more specifically|similarly|likewise|as a result|here|the rest|the same|in that case|in this case|"
+    r"that's|that is why|think of it|one example)\b",
+    re.IGNORECASE,
+)

@@ -18,7 +18,8 @@ GENERIC_WORDS = frozenset(
     """model models data learning learn training train network networks feature features method methods
     function functions layer layers algorithm algorithms machine deep neural metric metrics value values
     problem problems system systems set sets error errors test type types rate score scores loss analysis
-    selection vs and of the a an in for with to""".split()
+    selection vs and of the a an in for with to as on at by from into about is are be my your our its it this
+    that these those""".split()
 )
 # Abbreviations of the field itself, which no single note owns.
 GENERAL_ABBREVIATIONS = {

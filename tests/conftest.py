@@ -81,7 +81,7 @@ def real_models():
     from bot.settings import Settings
 
     settings = Settings()
-    return make_embedder(settings), LocalGenerator(settings)
+    return make_embedder(settings.embedding()), LocalGenerator(settings.generation())
 
 
 @pytest.fixture(scope="session")
@@ -92,4 +92,4 @@ def real_service(real_models):
 
     settings = Settings()
     embedder, generator = real_models
-    return AnswerService(settings, load_index(settings.index_dir), embedder, generator)
+    return AnswerService(settings.answering(), load_index(settings.index_dir), embedder, generator)

@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from bot.answering import REFUSAL, InvalidQuestion, validate_question
+from bot.answering import REFUSAL
 from bot.conversation import Conversation, Turn, standalone_question
 from bot.evaluation import evaluate, load_questions
+from bot.text import InvalidQuestion, validate_question
 from tests.conftest import DATA
 
 pytestmark = pytest.mark.model
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.model
 def test_headline_question_gets_a_cited_answer(real_service):
     answer = real_service.answer("What is the difference between machine learning and deep learning?")
     assert not answer.refused
-    assert 1 <= len(answer.sentences) <= real_service.settings.answer_sentences
+    assert 1 <= len(answer.sentences) <= real_service.config.composition.answer_sentences
     assert "deep learning" in answer.answer.lower()
     cited = {cid for s in answer.sentences for cid in s.source_ids}
     assert cited and cited <= {s.id for s in answer.sources}
@@ -54,7 +55,7 @@ def test_a_new_topic_is_not_pulled_back_to_the_previous_one(real_service):
     conversation = Conversation(max_turns=4)
     real_service.answer("What is a CNN?", conversation)
     answer = real_service.answer("How does dropout work and why is it useful?", conversation)
-    assert answer.standalone_question == "How does dropout work and why is it useful?"
+    assert "cnn" not in answer.standalone_question.lower()  # "it" is dropout, from the question's first part
     assert answer.sources[0].source == "knowledge/dropout.md"
 
 

@@ -1,4 +1,5 @@
-"""The CLI contract, end to end in a subprocess, as other tools will call it."""
+"""The CLI contract, end to end in a subprocess, as other tools will call it; `mlbot discord`'s token errors
+in-process, with Discord's login faked."""
 
 import json
 import os
@@ -7,11 +8,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import discord
 import pytest
+from click.testing import CliRunner
+
+import bot.discord
+import bot.runtime
+from bot.cli import main
+from tests.fakes import FakeService
 
 ROOT = Path(__file__).resolve().parent.parent
 MLBOT = [sys.executable, "-m", "bot"]
-CONTRACT = {"question", "answer", "refused", "sources", "timings_ms"}
+CONTRACT = {"question", "answer", "refused", "sources", "sentences", "timings_ms"}
 
 
 def run(args, stdin=b"", **env):
@@ -40,6 +48,10 @@ def test_ask_json_prints_one_contract_object():
     source = record["sources"][0]
     assert set(source) == {"id", "source", "title", "score", "text"}
     assert source["source"].startswith("knowledge/") and (ROOT / source["source"]).is_file()
+    sentences = record["sentences"]
+    assert sentences and all(set(s) == {"text", "source_ids", "generated"} for s in sentences)
+    assert {i for s in sentences for i in s["source_ids"]} <= {s["id"] for s in record["sources"]}
+    assert all(s["text"] in record["answer"] for s in sentences)
 
 
 @pytest.mark.model
@@ -108,3 +120,43 @@ def test_index_status_reports_fresh_index():
     result = run(["index", "status"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert b"up to date" in result.stdout
+
+
+def test_missing_token_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    for name in ("DISCORD_TOKEN", "MLBOT_DISCORD_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    result = CliRunner().invoke(main, ["discord"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0 and "DISCORD_TOKEN" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_rejected_token_is_one_line_exit_2_and_never_echoed(tmp_path, monkeypatch):
+    secret = "MTIz.secret-token.value"
+
+    async def reject(self, token):
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setattr(discord.Client, "login", reject)
+    monkeypatch.setattr(bot.discord, "configure_logging", lambda: None)
+    monkeypatch.setattr(bot.runtime, "load_service", lambda settings, **_: FakeService())
+    monkeypatch.setenv("DISCORD_TOKEN", secret)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["discord"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0 and "rejected the token" in result.stderr
+    assert secret not in result.output and "Traceback" not in result.output
+
+
+def test_library_warnings_reach_stderr_as_one_mlbot_line(capsys):
+    """Stages log warnings (a stale index, a missing generator); the CLI shows each as one `mlbot:` line."""
+    import logging
+
+    from bot.cli_common import show_warnings
+
+    show_warnings()
+    show_warnings()  # idempotent: one line per warning, never two
+    logging.getLogger("mlbot.index").warning("index is stale (%d notes differ); rebuilding first", 2)
+    logging.getLogger("mlbot.answers").info("answer logs stay off the terminal")
+    assert capsys.readouterr().err == "mlbot: index is stale (2 notes differ); rebuilding first\n"

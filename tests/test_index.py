@@ -108,7 +108,7 @@ def test_large_indexes_use_ivf():
 def test_pruned_postings_keep_each_terms_best_chunks():
     import numpy as np
 
-    from bot.index import prune_postings
+    from bot.lexical import prune_postings
 
     # Three terms: postings of 5, 0 and 3 chunks; keep at most 2 per term.
     scores = {
@@ -124,20 +124,17 @@ def test_pruned_postings_keep_each_terms_best_chunks():
 
 
 def test_lexical_search_ranks_like_bm25s(knowledge, tmp_path, fake_embedder):
-    from bot.index import bm25_tokenize
-    from bot.retrieval import Retriever
-    from bot.settings import Settings
+    from bot import lexical
 
     build_index(knowledge, tmp_path / "index", fake_embedder)
     loaded = load_index(tmp_path / "index")
-    retriever = Retriever(loaded, fake_embedder, Settings())
     for question in ("How does pooling work?", "kmeans clustering fact number 3", "dropout dropout property"):
-        tokens = [t for t in bm25_tokenize([question])[0] if t in loaded.bm25.vocab_dict]
+        tokens = [t for t in lexical.tokenize([question])[0] if t in loaded.bm25.vocab_dict]
         documents, scores = loaded.bm25.retrieve([tokens], k=len(loaded.chunks), show_progress=False)
         expected = [int(d) for d, s in zip(documents[0], scores[0], strict=True) if s > 0]
-        assert set(retriever._lexical(question, len(loaded.chunks))) == set(expected)
-        assert retriever._lexical(question, 1)[0] == expected[0]
-    assert retriever._lexical("zzz qqq", 5) == []
+        assert set(lexical.search(loaded.bm25, question, len(loaded.chunks))) == set(expected)
+        assert lexical.search(loaded.bm25, question, 1)[0] == expected[0]
+    assert lexical.search(loaded.bm25, "zzz qqq", 5) == []
 
 
 def test_new_chunking_rules_rechunk_every_note(knowledge, tmp_path, fake_embedder, monkeypatch):
@@ -148,3 +145,37 @@ def test_new_chunking_rules_rechunk_every_note(knowledge, tmp_path, fake_embedde
     report = build_index(knowledge, index_dir, fake_embedder)
     assert len(report.changed) == 3 and report.chunks_embedded == 0  # same chunks: vectors reused by id
     assert not stale_report(knowledge, index_dir).stale
+
+
+@pytest.mark.parametrize("damage", ["truncate faiss", "drop bm25", "empty chunks", "garble manifest"])
+def test_a_damaged_index_is_named_in_one_line(knowledge, tmp_path, fake_embedder, damage):
+    from bot.index import CURRENT, index_problem
+
+    index_dir = tmp_path / "index"
+    build_index(knowledge, index_dir, fake_embedder)
+    assert index_problem(index_dir) is None
+    version = index_dir / (index_dir / CURRENT).read_text().strip()
+    if damage == "truncate faiss":
+        data = (version / "chunks.faiss").read_bytes()
+        (version / "chunks.faiss").write_bytes(data[: len(data) // 2])
+    elif damage == "drop bm25":
+        shutil.rmtree(version / "bm25")
+    elif damage == "empty chunks":
+        (version / "chunks.jsonl").write_text("")
+    else:
+        (version / "manifest.json").write_text("{")
+    problem = index_problem(index_dir)
+    assert problem and "\n" not in problem and "mlbot index build" in problem
+
+
+def test_a_build_with_nothing_changed_publishes_no_new_version(knowledge, tmp_path, fake_embedder):
+    """Other processes watch CURRENT; a no-op build must not make them all reload."""
+    from bot.index import current_version
+
+    index_dir = tmp_path / "index"
+    build_index(knowledge, index_dir, fake_embedder)
+    version = current_version(index_dir)
+    report = build_index(knowledge, index_dir, fake_embedder)
+    assert not report.touched and report.chunks_embedded == 0
+    assert current_version(index_dir) == version
+    assert sorted(p.name for p in index_dir.iterdir() if p.name.startswith("v")) == [version]

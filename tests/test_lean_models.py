@@ -32,8 +32,8 @@ def test_int8_question_vectors_stay_close_to_the_reference():
 def test_lean_decoder_matches_transformers(dtype, tolerance):
     from transformers import AutoModelForCausalLM
 
-    from bot.generation import bundled_gguf, converted_gguf
     from bot.llama_decoder import LlamaDecoder
+    from bot.model_cache import bundled_gguf, converted_gguf
     from bot.settings import Settings
 
     folder = converted_gguf(bundled_gguf(), Settings().cache_dir)
@@ -51,8 +51,8 @@ def test_lean_decoder_matches_transformers(dtype, tolerance):
 def test_lean_decoder_cache_gives_the_same_tokens_as_full_passes():
     from transformers import AutoModelForCausalLM
 
-    from bot.generation import bundled_gguf, converted_gguf
     from bot.llama_decoder import LlamaDecoder
+    from bot.model_cache import bundled_gguf, converted_gguf
     from bot.settings import Settings
 
     folder = converted_gguf(bundled_gguf(), Settings().cache_dir)

@@ -1,0 +1,83 @@
+"""Question shapes and topics: the labelled set's accuracy, the parts of two-part questions, comparison sides."""
+
+import json
+
+import pytest
+
+from bot.question_parsing import comparison_sides, split_parts
+from bot.shape_rules import classify
+from bot.shapes import Shape
+from tests.conftest import DATA
+
+# Measured with benchmarks/shape_accuracy.py; the test keeps the rules from sliding back.
+MIN_SHAPE_ACCURACY = 0.95
+
+
+def test_the_labelled_set_is_recognised():
+    rows = [json.loads(line) for line in (DATA / "shapes.jsonl").read_text().splitlines() if line.strip()]
+    assert len(rows) >= 150
+    assert {r["shape"] for r in rows} == {s.value for s in Shape}
+    right = sum(classify(r["question"]).shape.value == r["shape"] for r in rows)
+    assert right / len(rows) >= MIN_SHAPE_ACCURACY
+
+
+@pytest.mark.parametrize(
+    "question, shape",
+    [
+        ("What are LSTMs good at?", Shape.USES),
+        ("pros and cons of knn?", Shape.TRADEOFFS),
+        ("what are the downsides of dropout", Shape.WEAKNESSES),
+        ("Why does dropout help against overfitting?", Shape.WHY),
+        ("how can i tell if my model is overfitting", Shape.HOW_TO),
+        ("How can I prevent overfitting?", Shape.FIX),
+        ("name some activation functions", Shape.LIST),
+        ("walk me through k-means step by step", Shape.STEPS),
+        ("Can logistic regression be used for multi-class problems?", Shape.YESNO),
+        ("Is deep learning always better than classic machine learning?", Shape.YESNO),
+        ("What’s the learning rate?", Shape.DEFINITION),
+        ("What dropout rate should I pick for my network?", Shape.HOW_TO),
+    ],
+)
+def test_shapes_of_typical_questions(question, shape):
+    assert classify(question).shape == shape
+
+
+@pytest.mark.parametrize(
+    "question, sides",
+    [
+        ("cnn vs rnn?", ["cnn", "rnn"]),
+        ("What is the difference between bagging and boosting?", ["bagging", "boosting"]),
+        ("LSTM or GRU, which one should I use?", ["lstm", "gru"]),
+        (
+            "how does batch normalization differ from layer normalization",
+            ["batch normalization", "layer normalization"],
+        ),
+        ("whats the diff between word2vec and glove", ["word2vec", "glove"]),
+        ("how is that different from stacking?", ["it", "stacking"]),
+    ],
+)
+def test_comparison_sides(question, sides):
+    assert comparison_sides(question) == sides
+
+
+@pytest.mark.parametrize(
+    "question, parts",
+    [
+        ("What is linear regression? When do we use it?", ["What is linear regression?", "When do we use it?"]),
+        ("What is dropout and why does it work?", ["What is dropout", "why does it work?"]),
+        ("pros and cons of knn", ["pros and cons of knn"]),
+        (
+            "What is the difference between bagging and boosting?",
+            ["What is the difference between bagging and boosting?"],
+        ),
+        ("what is overfitting? thanks", ["what is overfitting? thanks"]),
+    ],
+)
+def test_two_part_questions_are_cut_only_where_each_part_asks(question, parts):
+    assert split_parts(question) == parts
+
+
+def test_article_questions_are_recognised_and_their_topic_keeps_no_frame_words():
+    plan = classify("According to the guide, what does ML need that DL does not?")
+    assert plan.about_article
+    assert "guide" not in " ".join(plan.topics)
