@@ -69,6 +69,7 @@ HEADING_ASPECTS: dict[Shape, re.Pattern] = {
         r"reading",
         r"interpreting",
         r"picking",
+        r"finding",
         r"evaluating",
         r"measuring",
         r"methods",
@@ -288,3 +289,22 @@ def heading_aspects(section: str) -> frozenset[Shape]:
 
 def cue_aspects(text: str) -> frozenset[Shape]:
     return frozenset(shape for shape, pattern in SENTENCE_CUES.items() if pattern.search(text))
+
+
+# "Why X matters" answers "why use X?", not "why does my validation loss go up?": a question about something
+# that happens asks for its cause, and a heading on the topic's importance does not speak to that.
+_IMPORTANCE_HEADING = re.compile(r"\b(?:matters?|important|importance|motivation|purpose|worth)\b", re.IGNORECASE)
+_HAPPENING = re.compile(
+    r"\b(?:go(?:es)? (?:up|down)|rises?|rising|falls?|falling|drops?|increases?|decreases?|explodes?|"
+    r"vanish(?:es)?|fails?|happens?|diverges?|stops?|stuck|plateaus?|gets? worse|oscillates?|spikes?|nan)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_cause(question: str) -> bool:
+    """A why-question about something that happens ("why does the loss go up?"), not about why X is used."""
+    return bool(_HAPPENING.search(question))
+
+
+def importance_heading(section: str) -> bool:
+    return bool(_IMPORTANCE_HEADING.search(section))

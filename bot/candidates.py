@@ -24,7 +24,9 @@ LEANS_BACK_WORDS = 8  # "other" or "also" this early in a sentence points back t
 
 # "Diffusion models also generate ...", "... are other formal tests": fine after a sentence, odd as an opening.
 LEANS_BACK = re.compile(
-    r"^(?:\S+\s+){1,4}?(?:also|too|as well)\b|\b(?:other|another|the same|these|those|such|further)\b", re.IGNORECASE
+    r"^(?:\S+\s+){1,4}?(?:also(?! called| known)|too|as well)\b"
+    r"|\b(?:other|another|the same|these|those|such|further)\b",
+    re.IGNORECASE,
 )
 ITEM_LABEL = re.compile(r"^[^:]{1,40}:\s")  # "Adam: ..." names a list item; the clause is not a sentence
 
@@ -55,6 +57,7 @@ class Candidate:
     mentions: frozenset[int] = frozenset()  # indices of the question's topics it names
     in_topic_note: bool = False  # from a note the question names
     names_other: bool = False  # names a topic of the notes that the question does not ("... while a transformer")
+    names_unasked: bool = False  # names an unasked topic, beside the asked ones or not
     defines: bool = False  # opens with a topic of the question and "is" / "are": "Hyperparameters are ..."
     names_first: bool = False  # opens with a topic of the question as its subject
     lead_bonus: float = 0.0  # the part of `score` that only matters for leading (a definition's bonus)

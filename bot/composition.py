@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.aspects import asks_cause, importance_heading
 from bot.candidates import Candidate, gather
 from bot.configs import CompositionConfig
 from bot.embedding import Embedder
@@ -75,12 +76,17 @@ class Composer:
             positions += self.index.note_positions.get(slug, [])
         positions += extra_positions
         candidates = gather(self.index, positions)
+        if plan.shape == Shape.WHY and asks_cause(question):  # "Why loss functions matter" is not a cause
+            for candidate in candidates:
+                if importance_heading(candidate.section):
+                    candidate.heading_aspects = candidate.heading_aspects - {Shape.WHY}
         mentions = [self._mentions(c, topics) for c in candidates]
         if plan.shape == Shape.COMPARISON:
             asked = {slug for t in topics for slug in t.slugs}
             for candidate in candidates:
                 named = {slug for m in self.lexicon.find(candidate.text) for slug in m.slugs}
-                candidate.names_other = bool(named - asked) and not named & asked
+                candidate.names_unasked = bool(named - asked)
+                candidate.names_other = candidate.names_unasked and not named & asked
         elif not plan.about_article:  # "X, while self-supervised learning ..." drifts off the question
             for candidate, mention in zip(candidates, mentions, strict=True):
                 covers_question = len(topics) > 1 and len(mention) == len(topics)  # "Is A better than B?"

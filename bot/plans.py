@@ -82,16 +82,26 @@ def _lead(pool: list[Candidate], accept=lambda c: True, lists: bool = False) -> 
     """The best candidate that can open an answer; a whole list only where `lists` allows it. A sentence that
     points back ("... are other tests", "X also ...") opens only when nothing close to it in score does."""
     able = [c for c in pool if c.standalone and (lists or not c.is_list) and accept(c) and _list_long_enough(c)]
+    able = [c for c in able if not c.names_other] or able  # "X only does A, while Y ..." opens on another topic
     if not able:
         return None
-    if lists:  # a list ranks as high as its own lead-in sentence ("Handling X follows these steps:")
-        lead_ins = {(c.position, c.text): c.score for c in pool if not c.is_list}
-        ranked = sorted(able, key=lambda c: max(c.score, lead_ins.get((c.position, c.text), c.score)), reverse=True)
-        able = ranked
+    if lists:  # a list ranks as high as its lead-in sentence or its best item (each also a candidate)
+        sentences = {(c.position, c.sentence): c.score for c in pool if not c.is_list}
+        able = sorted(able, key=lambda c: _list_rank(c, sentences), reverse=True)
     fresh = next((c for c in able if not c.leans_back), None)
     if fresh is not None and fresh.score >= able[0].score - LEANS_BACK_MARGIN:
         return fresh
     return able[0]
+
+
+def _list_rank(candidate: Candidate, sentences: dict[tuple[int, int], float]) -> float:
+    """A list's rank: its own score, or that of its lead-in ("Backpropagation works by ...") or best item."""
+    if not candidate.is_list:
+        return candidate.score
+    first = candidate.sentence + (0 if candidate.text else -1)  # the intro, or the sentence just before the list
+    last = candidate.sentence + bool(candidate.text) + len(candidate.items)
+    parts = [sentences.get((candidate.position, i), candidate.score) for i in range(first, last)]
+    return max(candidate.score, *parts)
 
 
 def _list_long_enough(candidate: Candidate) -> bool:
@@ -107,10 +117,15 @@ def _definition(pool: list[Candidate], max_units: int, openers: bool = True, nam
     GAN?" is not about GANs: no note opener there (`openers`). The article's own sentences often open with the
     topic without defining it ("ML models have to be built anew ..."): for it, no subject rule (`naming`).
     """
-    defining = [c for c in pool if c.defines and c.standalone]
+    # Among defining sentences, the named note's own opening is the definition ("Decision trees are the building
+    # blocks of forests" also opens with the topic and "are").
+    defining = sorted((c for c in pool if c.defines and c.standalone), key=lambda c: not c.opens_note)
     opening = [c for c in pool if openers and c.opens_note and c.standalone and c.slug in _named_slugs(pool)]
     subjects = [c for c in pool if naming and c.names_first and c.standalone]
     lead = (defining or opening or subjects or [_lead(pool) or pool[0]])[0]
+    introduced = _list_after(lead, pool)
+    if introduced is not None:  # "... is taught with five assumptions." then the five: never one without the other
+        return [lead, introduced]
     picked = [lead]
     topic_slugs = {lead.slug}
     _fill(picked, pool, lambda c: _on_topic(c, topic_slugs), min(max_units, 1 + DEFINITION_FOLLOWERS))
@@ -149,6 +164,9 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
     if lead.is_list:
         intro = _intro_for(lead, pool)
         return [intro, lead] if intro else [lead]
+    introduced = _list_after(lead, pool)
+    if introduced is not None:
+        return [lead, introduced]
     picked = [lead]
     topic_slugs = {lead.slug}
     limit = min(max_units, 1 + ASPECT_FOLLOWERS)
@@ -189,10 +207,14 @@ def _comparison(pool: list[Candidate], sides: int, max_units: int) -> list[Candi
             break
         own = [c for c in pool if side in c.mentions and c.standalone and not c.is_list and not c.names_other]
         alone = [c for c in own if len(c.mentions) == 1] or own
-        if alone:
-            best = max(alone, key=lambda c: c.score + SIDE_SUBJECT_BONUS * (c.opens_note or c.names_first))
-            if not redundant(best, picked):
-                picked.append(best)
+        if not alone:
+            continue
+        best = max(alone, key=lambda c: c.score + SIDE_SUBJECT_BONUS * (c.opens_note or c.names_first))
+        if redundant(best, picked):  # the next best that says something new, and brings in no third topic
+            fresh = [c for c in alone if not c.names_unasked and not redundant(c, picked)]
+            best = max(fresh, key=lambda c: c.score, default=None)
+        if best is not None:
+            picked.append(best)
     if not picked:
         return _aspect(pool, Shape.COMPARISON, max_units)
     _fill(picked, pool, lambda c: c in both and not c.names_other, limit)  # more on both sides, nothing third
@@ -230,6 +252,18 @@ def _intro_for(chosen: Candidate, pool: list[Candidate]) -> Candidate | None:
         None,
     )
     return before if before is not None and before.standalone else None
+
+
+def _list_after(lead: Candidate, pool: list[Candidate]) -> Candidate | None:
+    """The list that `lead` introduces: the one right after it in its passage, without an intro of its own."""
+    return next(
+        (
+            c
+            for c in pool
+            if c.is_list and not c.text and c.position == lead.position and c.sentence == lead.sentence + 1
+        ),
+        None,
+    )
 
 
 def _fill(picked: list[Candidate], pool: list[Candidate], accept, limit: int, aspect: Shape | None = None) -> None:

@@ -55,7 +55,7 @@ _FRAME_WORDS = frozenset(
     downsides downside purpose applications application work works working job role kind kinds type types examples
     example name list some few common popular main steps step through walk it its it's they them their this that
     these those there here be been being need needs necessary important matter matters hey hi ok okay so quick
-    question guys anyone someone way ways thing things stuff like just also too very much many need really
+    question guys anyone someone way ways thing things stuff like just also too very much many need really know heard
     help prevent avoid fix deal handle reduce stop choose pick select tune set happen happens cause causes
     causing problem problems issue issues wrong fail fails failing apply applied all any get gets done make
     makes does doing go going own get have has had may might must whether if then again cases case situations

@@ -88,7 +88,7 @@ def expand_synonyms(text: str) -> str:
 _DEFINING_VERB = re.compile(
     r"^(?:(?:is|are) (?:(?:a|an|the|any|one)(?! (?:good|great|bad|better|best|useful|sensible|reasonable|safe|poor|"
     r"strong|weak|usual|common|popular|default|standard|main|key|simple)\b)|values?|sets?|settings?|numbers?|"
-    r"methods?|models?)\b|refers to|means|happens when|occurs when)\b"
+    r"methods?|models?)\b|refers to|means|(?:is|are) when|happens when|occurs when)\b"
 )
 
 
@@ -110,13 +110,18 @@ def _heading_match(section: str, topic_words: set[str], rest_words: set[str] = f
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)
 
 
+def _number_free(word_stems: tuple[str, ...]) -> tuple[str, ...]:
+    """Stems that match across singular and plural: 'tree' and 'trees' stem to 'tree' and 'tre'."""
+    return tuple(w[:-1] if w.endswith("e") and len(w) > 3 else w for w in word_stems)
+
+
 def _defines(text: str, phrases: tuple[str, ...], strict: bool = True) -> bool:
     """'Hyperparameters are values ...' defines 'hyperparameter': the phrase, then 'is', 'are' or 'refers to'
     (or, not `strict`, any verb: 'He initialization scales weights by ...' opens with its subject)."""
     bare = _ARTICLE.sub("", text)
-    opening, words = stems(bare)[:8], tokens(bare)[:8]
+    opening, words = _number_free(stems(bare)[:8]), tokens(bare)[:8]
     for phrase in phrases:
-        name = stems(phrase)
+        name = _number_free(stems(phrase))
         subject = bool(name) and opening[: len(name)] == name and len(words) > len(name)
         if subject and (not strict or _DEFINING_VERB.match(" ".join(words[len(name) :]))):
             return True

@@ -84,9 +84,13 @@ _RULES: tuple[tuple[Shape, re.Pattern], ...] = (
         _any(
             r"^(?:name|list|enumerate|give (?:me )?(?:some|a few|examples?|a list))\b",
             r"\b(?:examples?|types|kinds|sorts|categories|families|variants|forms|flavou?rs) of\b",
-            r"\bwhat (?:are|r) (?:some|the|common|popular|typical|main|major|different|a few|good|well[- ]known)\b"
+            r"\bwhat (?:are|r) (?:some|the|common|popular|typical|main|major|different|a few|good|well[- ]known"
+            r"|possible|available|other)\b"
             r"(?:.*\b(?:techniques|methods|algorithms|models|architectures|metrics|functions|optimizers|types|kinds"
-            r"|ways|approaches|layers|tricks|options|tools|libraries|families|examples|measures|losses|strategies)\b)",
+            r"|ways|approaches|layers|tricks|options|tools|libraries|families|examples|measures|losses|strategies"
+            r"|assumptions|parameters|hyperparameters|components)\b)",
+            r"^(?:any|some) (?:\w+ ){0,3}(?:techniques|methods|algorithms|models|metrics|ways|approaches|examples"
+            r"|types|kinds)\b",
             r"\bwhich (?:\w+ ){0,3}(?:techniques|methods|algorithms|models|architectures|metrics|functions|optimizers"
             r"|types|kinds|ways|approaches|losses|measures|options|strategies)\b",
             r"\bwhat (?:\w+ ){0,2}(?:types|kinds)\b",
@@ -228,8 +232,9 @@ _WHAT_IF = re.compile(r"\bwhat (?:happens )?if\b", re.IGNORECASE)
 # A question that opens with an auxiliary verb wants a verdict, even when it mentions uses or fixes.
 _YESNO_OVERRIDES = frozenset({Shape.USES, Shape.FIX, Shape.WHEN, Shape.WHY, Shape.HOW_IT_WORKS, Shape.HOW_TO})
 _DEFINITION_REQUEST = re.compile(
-    r"^(?:can|could|would|will) (?:you|u|someone|anyone) (?:please |pls )?(?:explain|describe|tell|define|help|"
-    r"clarify|give|show|walk|summari[sz]e|list|name)\b",
+    r"^(?:(?:can|could|would|will) (?:you|u|someone|anyone) (?:please |pls )?(?:explain|describe|tell|define|help|"
+    r"clarify|give|show|walk|summari[sz]e|list|name)|(?:do|did|does) (?:you|u|anyone) (?:know|understand)"
+    r"(?: (?:about|of))?|(?:have|has) (?:you|u|anyone) heard (?:about|of))\b",
     re.IGNORECASE,
 )
 
@@ -245,7 +250,9 @@ def classify(question: str) -> QuestionPlan:
         return QuestionPlan(Shape.COMPARISON, tuple(sides), about_article, "comparison frame")
     if _DEFINITION_REQUEST.match(text):
         # "Can you explain how X works?" is about X's mechanism; "can you explain X?" is a definition.
-        inner = re.sub(_DEFINITION_REQUEST, "", text, count=1)
+        inner = re.sub(_DEFINITION_REQUEST, "", text, count=1).strip()
+        if re.match(r"(?:if|whether)\b", inner):  # "do you know if X is ...?" asks for a verdict
+            return QuestionPlan(Shape.YESNO, topic_phrases(text), about_article, "yesno: 'do you know if'")
         shape, reason = _shape_by_rules(inner)
         shape = shape or Shape.DEFINITION
         return QuestionPlan(shape, topic_phrases(text), about_article, reason or "request to explain")

@@ -310,6 +310,7 @@ def test_an_empty_generator_model_folder_is_a_one_line_warning(tmp_path):
         cwd=tmp_path,
         MLBOT_GENERATOR_BACKEND=None,  # the default local backend, which loads the model folder
         MLBOT_GENERATOR_MODEL=str(tmp_path / "empty-model"),
+        MLBOT_MODEL_ROLE="join",  # with the role off (the default) the model is never loaded
         **folders(ROOT / "knowledge", ROOT / "index"),
     )
     assert result.returncode == 0, result.stderr.decode(errors="replace")
