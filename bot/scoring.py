@@ -88,7 +88,7 @@ def expand_synonyms(text: str) -> str:
 _DEFINING_VERB = re.compile(
     r"^(?:(?:is|are) (?:(?:a|an|the|any|one)(?! (?:good|great|bad|better|best|useful|sensible|reasonable|safe|poor|"
     r"strong|weak|usual|common|popular|default|standard|main|key|simple)\b)|values?|sets?|settings?|numbers?|"
-    r"methods?|models?)\b|refers to|means|(?:is|are) when|happens when|occurs when)\b"
+    r"methods?|models?)\b|refers to|means|(?:is|are) when|happens when|occurs when|arises when)\b"
 )
 
 
@@ -107,6 +107,9 @@ def _heading_match(section: str, topic_words: set[str], rest_words: set[str] = f
     return len(shared) / len(topic_words) if len(shared) >= 2 else 0.0
 
 
+# Words a question drops as frame words ("what is the cold start problem?" asks about "cold start") that a note
+# keeps in the name it defines.
+HEAD_NOUNS = frozenset({"problem", "method", "technique", "algorithm", "trick", "rule", "effect", "process", "task"})
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)
 
 
@@ -123,7 +126,12 @@ def _defines(text: str, phrases: tuple[str, ...], strict: bool = True) -> bool:
     for phrase in phrases:
         name = _number_free(stems(phrase))
         subject = bool(name) and opening[: len(name)] == name and len(words) > len(name)
-        if subject and (not strict or _DEFINING_VERB.match(" ".join(words[len(name) :]))):
+        if not subject:
+            continue
+        rest = words[len(name) :]
+        if rest[:1] and rest[0] in HEAD_NOUNS:  # "The cold start problem arises when ..." defines "cold start"
+            rest = rest[1:]
+        if not strict or _DEFINING_VERB.match(" ".join(rest)):
             return True
     return False
 

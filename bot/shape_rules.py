@@ -94,6 +94,8 @@ _RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"\bwhich (?:\w+ ){0,3}(?:techniques|methods|algorithms|models|architectures|metrics|functions|optimizers"
             r"|types|kinds|ways|approaches|losses|measures|options|strategies)\b",
             r"\bwhat (?:\w+ ){0,2}(?:types|kinds)\b",
+            r"\bwhat (?:kind|type|sort)s? of (?:\w+ ){0,5}(?:do you know|are there|exist|techniques|methods"
+            r"|algorithms|architectures)\b",
             r"\bwhat (?:techniques|methods|algorithms|metrics|architectures|optimizers|ways|approaches)\b",
             r"\bcommon (?:\w+ ){0,2}(?:techniques|methods|algorithms|architectures|metrics|functions|optimizers"
             r"|ways)\b",
