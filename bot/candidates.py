@@ -151,3 +151,57 @@ def _list_candidate(chunk: Chunk, position: int, span: ListSpan, vectors: np.nda
         items=chunk.sentences[first_item : span.end],
         ordered=span.ordered,
     )
+
+
+# --- relations between candidates, for the plans ---------------------------------------------------------------
+
+
+def list_rank(candidate: Candidate, sentences: dict[tuple[int, int], float]) -> float:
+    """A list's rank: its own score, or that of its lead-in ("Backpropagation works by ...") or best item."""
+    if not candidate.is_list:
+        return candidate.score
+    first = candidate.sentence + (0 if candidate.text else -1)  # the intro, or the sentence just before the list
+    last = candidate.sentence + bool(candidate.text) + len(candidate.items)
+    parts = [sentences.get((candidate.position, i), candidate.score) for i in range(first, last)]
+    return max(candidate.score, *parts)
+
+
+def list_intro(chosen: Candidate, pool: list[Candidate]) -> Candidate | None:
+    """A list without a lead-in of its own is introduced by the sentence just before it, when it stands alone."""
+    if chosen.text:
+        return None
+    before = next(
+        (c for c in pool if c.position == chosen.position and c.sentence == chosen.sentence - 1 and not c.is_list),
+        None,
+    )
+    return before if before is not None and before.standalone else None
+
+
+def list_after(lead: Candidate, pool: list[Candidate]) -> Candidate | None:
+    """The list that `lead` introduces: the one right after it in its passage, without an intro of its own."""
+    return next(
+        (
+            c
+            for c in pool
+            if c.is_list and not c.text and c.position == lead.position and c.sentence == lead.sentence + 1
+        ),
+        None,
+    )
+
+
+def in_note_order(picked: list[Candidate], keep_lead: bool = False) -> list[Candidate]:
+    """Note order within a note, so facts read in the order they were written; the lead stays first when
+    `keep_lead`, and a sentence that leans on its antecedent comes right after it."""
+    if not picked:
+        return []
+    head = picked[:1] if keep_lead else []
+    anchor = picked[0].slug
+    free = sorted(
+        (c for c in picked[len(head) :] if not c.dependent), key=lambda c: (c.slug != anchor, c.slug, c.order)
+    )
+    ordered = head + free
+    for dependent in (c for c in picked if c.dependent):
+        antecedent = next((i for i, c in enumerate(ordered) if dependent.follows(c)), None)
+        if antecedent is not None:
+            ordered.insert(antecedent + 1, dependent)
+    return ordered

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.candidates import Candidate
+from bot.candidates import Candidate, in_note_order, list_after, list_intro, list_rank
 from bot.redundancy import redundant
 from bot.shapes import ASPECT_SHAPES, Shape
 
@@ -87,21 +87,11 @@ def _lead(pool: list[Candidate], accept=lambda c: True, lists: bool = False) -> 
         return None
     if lists:  # a list ranks as high as its lead-in sentence or its best item (each also a candidate)
         sentences = {(c.position, c.sentence): c.score for c in pool if not c.is_list}
-        able = sorted(able, key=lambda c: _list_rank(c, sentences), reverse=True)
+        able = sorted(able, key=lambda c: list_rank(c, sentences), reverse=True)
     fresh = next((c for c in able if not c.leans_back), None)
     if fresh is not None and fresh.score >= able[0].score - LEANS_BACK_MARGIN:
         return fresh
     return able[0]
-
-
-def _list_rank(candidate: Candidate, sentences: dict[tuple[int, int], float]) -> float:
-    """A list's rank: its own score, or that of its lead-in ("Backpropagation works by ...") or best item."""
-    if not candidate.is_list:
-        return candidate.score
-    first = candidate.sentence + (0 if candidate.text else -1)  # the intro, or the sentence just before the list
-    last = candidate.sentence + bool(candidate.text) + len(candidate.items)
-    parts = [sentences.get((candidate.position, i), candidate.score) for i in range(first, last)]
-    return max(candidate.score, *parts)
 
 
 def _list_long_enough(candidate: Candidate) -> bool:
@@ -123,13 +113,13 @@ def _definition(pool: list[Candidate], max_units: int, openers: bool = True, nam
     opening = [c for c in pool if openers and c.opens_note and c.standalone and c.slug in _named_slugs(pool)]
     subjects = [c for c in pool if naming and c.names_first and c.standalone]
     lead = (defining or opening or subjects or [_lead(pool) or pool[0]])[0]
-    introduced = _list_after(lead, pool)
+    introduced = list_after(lead, pool)
     if introduced is not None:  # "... is taught with five assumptions." then the five: never one without the other
         return [lead, introduced]
     picked = [lead]
     topic_slugs = {lead.slug}
     _fill(picked, pool, lambda c: _on_topic(c, topic_slugs), min(max_units, 1 + DEFINITION_FOLLOWERS))
-    return _ordered(picked, keep_lead=True)
+    return in_note_order(picked, keep_lead=True)
 
 
 def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candidate]:
@@ -162,9 +152,9 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
         if verdict is not None and verdict.score >= lead.score - VERDICT_LEAD_MARGIN:
             lead = verdict
     if lead.is_list:
-        intro = _intro_for(lead, pool)
+        intro = list_intro(lead, pool)
         return [intro, lead] if intro else [lead]
-    introduced = _list_after(lead, pool)
+    introduced = list_after(lead, pool)
     if introduced is not None:
         return [lead, introduced]
     picked = [lead]
@@ -190,7 +180,7 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
     _fill(picked, pool, lambda c: on_aspect(c) and _on_topic(c, topic_slugs), limit, shape)
     if len(picked) < 2:  # nothing more on the aspect: the closest facts about the topic, not filler
         _fill(picked, pool, lambda c: c.slug in topic_slugs and c.score >= lead.score - RELEVANCE_MARGIN / 2, 3)
-    return _ordered(picked, keep_lead=True)
+    return in_note_order(picked, keep_lead=True)
 
 
 def _comparison(pool: list[Candidate], sides: int, max_units: int) -> list[Candidate]:
@@ -233,37 +223,14 @@ def _list(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candidate
     margin = STEPS_MARGIN if shape == Shape.STEPS and lists and lists[0].ordered else LIST_MARGIN
     if lists and (best_sentence is None or lists[0].score >= best_sentence.score - margin):
         chosen = lists[0]
-        intro = _intro_for(chosen, pool)
+        intro = list_intro(chosen, pool)
         return [intro, chosen] if intro else [chosen]
     enumerating = _lead(pool, lambda c: Shape.LIST in c.aspects)
     if enumerating is not None and best_sentence is not None and enumerating.score >= best_sentence.score - LIST_MARGIN:
         picked = [enumerating]
         _fill(picked, pool, lambda c: c.slug == enumerating.slug, min(max_units, 1 + ASPECT_FOLLOWERS))
-        return _ordered(picked, keep_lead=True)
+        return in_note_order(picked, keep_lead=True)
     return _aspect(pool, Shape.HOW_IT_WORKS if shape == Shape.STEPS else Shape.LIST, max_units)
-
-
-def _intro_for(chosen: Candidate, pool: list[Candidate]) -> Candidate | None:
-    """A list without a lead-in of its own is introduced by the sentence just before it, when it stands alone."""
-    if chosen.text:
-        return None
-    before = next(
-        (c for c in pool if c.position == chosen.position and c.sentence == chosen.sentence - 1 and not c.is_list),
-        None,
-    )
-    return before if before is not None and before.standalone else None
-
-
-def _list_after(lead: Candidate, pool: list[Candidate]) -> Candidate | None:
-    """The list that `lead` introduces: the one right after it in its passage, without an intro of its own."""
-    return next(
-        (
-            c
-            for c in pool
-            if c.is_list and not c.text and c.position == lead.position and c.sentence == lead.sentence + 1
-        ),
-        None,
-    )
 
 
 def _fill(picked: list[Candidate], pool: list[Candidate], accept, limit: int, aspect: Shape | None = None) -> None:
@@ -299,21 +266,3 @@ def _fill(picked: list[Candidate], pool: list[Candidate], accept, limit: int, as
 def _heading_speaks(candidate: Candidate, aspect: Shape, slug: str) -> bool:
     wanted = (Shape.STRENGTHS, Shape.WEAKNESSES, Shape.TRADEOFFS) if aspect == Shape.TRADEOFFS else (aspect,)
     return candidate.slug == slug and any(a in candidate.heading_aspects for a in wanted)
-
-
-def _ordered(picked: list[Candidate], keep_lead: bool = False) -> list[Candidate]:
-    """Note order within a note, so facts read in the order they were written; the lead stays first when
-    `keep_lead`, and a sentence that leans on its antecedent comes right after it."""
-    if not picked:
-        return []
-    head = picked[:1] if keep_lead else []
-    anchor = picked[0].slug
-    free = sorted(
-        (c for c in picked[len(head) :] if not c.dependent), key=lambda c: (c.slug != anchor, c.slug, c.order)
-    )
-    ordered = head + free
-    for dependent in (c for c in picked if c.dependent):
-        antecedent = next((i for i, c in enumerate(ordered) if dependent.follows(c)), None)
-        if antecedent is not None:
-            ordered.insert(antecedent + 1, dependent)
-    return ordered
