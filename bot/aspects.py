@@ -308,3 +308,11 @@ def asks_cause(question: str) -> bool:
 
 def importance_heading(section: str) -> bool:
     return bool(_IMPORTANCE_HEADING.search(section))
+
+
+# "How do we choose k in k-fold?" asks how to choose, which the steps of k-fold ("How k-fold works") do not say.
+_CHOOSING = re.compile(r"\b(?:choos\w*|chose|pick\w*|select\w*|set|decide|determine)\b", re.IGNORECASE)
+
+
+def asks_choice(question: str) -> bool:
+    return bool(_CHOOSING.search(question))

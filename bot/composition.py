@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.aspects import asks_cause, importance_heading
+from bot.aspects import asks_cause, asks_choice, importance_heading
 from bot.candidates import Candidate, gather
 from bot.configs import CompositionConfig
 from bot.embedding import Embedder
@@ -80,6 +80,10 @@ class Composer:
             for candidate in candidates:
                 if importance_heading(candidate.section):
                     candidate.heading_aspects = candidate.heading_aspects - {Shape.WHY}
+        if plan.shape == Shape.HOW_TO and asks_choice(question):  # the steps of a method do not say how to choose
+            for candidate in candidates:
+                if Shape.HOW_TO not in candidate.heading_aspects:
+                    candidate.heading_aspects = candidate.heading_aspects - {Shape.STEPS, Shape.LIST}
         mentions = [self._mentions(c, topics) for c in candidates]
         if plan.shape == Shape.COMPARISON:
             asked = {slug for t in topics for slug in t.slugs}

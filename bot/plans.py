@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from bot.candidates import Candidate, in_note_order, list_after, list_intro, list_rank
 from bot.redundancy import redundant
 from bot.shapes import ASPECT_SHAPES, Shape
+from bot.text import content_words
+from bot.topics import GENERIC_WORDS
 
+MIN_PREFIX = 3  # a shorter word is not taken for the start of a longer one
+MIN_SENTENCES = 2  # an answer of one sentence goes on with the lead's own section
 RELEVANCE_MARGIN = 0.22  # a follower scores at most this much below the lead
 MAX_WORDS = 110  # an answer's sentences, lists not counted: a tutor's two to five sentences
 MIN_LIST_ITEMS = 3
@@ -34,6 +38,9 @@ VERDICT_LEAD_MARGIN = 0.12  # for a yes/no question, a sentence that gives the v
 LEANS_BACK_MARGIN = 0.1  # a fresh opening is preferred to a sentence that points back, this close in score
 # Aspects a whole list may answer ("What are GANs used for?" -> the note's list of uses).
 LIST_FRIENDLY = frozenset({Shape.USES, Shape.STRENGTHS, Shape.WEAKNESSES, Shape.FIX, Shape.HOW_TO, Shape.HOW_IT_WORKS})
+
+
+_GENERIC = frozenset(content_words(" ".join(GENERIC_WORDS)))
 
 
 @dataclass
@@ -65,7 +72,7 @@ def plan_answer(
     elif shape in ASPECT_SHAPES or shape == Shape.YESNO:
         chosen = _aspect(pool, shape, max_units)
     else:
-        chosen = _definition(pool, max_units, openers=whole and not about_article, naming=not about_article)
+        chosen = _definition(pool, topics, max_units, openers=whole and not about_article, naming=not about_article)
     return chosen
 
 
@@ -98,7 +105,9 @@ def _list_long_enough(candidate: Candidate) -> bool:
     return not candidate.is_list or len(candidate.items) >= MIN_LIST_ITEMS
 
 
-def _definition(pool: list[Candidate], max_units: int, openers: bool = True, naming: bool = True) -> list[Candidate]:
+def _definition(
+    pool: list[Candidate], topics: list[Topic], max_units: int, openers: bool = True, naming: bool = True
+) -> list[Candidate]:
     """A sentence that defines the asked topic ("Mode collapse is ...", "Hyperparameters are ...") leads; else
     the named note's opening sentence ("What is a GAN?"); else a sentence with the topic as its subject; else the
     best sentence.
@@ -110,7 +119,11 @@ def _definition(pool: list[Candidate], max_units: int, openers: bool = True, nam
     # Among defining sentences, the named note's own opening is the definition ("Decision trees are the building
     # blocks of forests" also opens with the topic and "are").
     defining = sorted((c for c in pool if c.defines and c.standalone), key=lambda c: not c.opens_note)
-    opening = [c for c in pool if openers and c.opens_note and c.standalone and c.slug in _named_slugs(pool)]
+    opening = [
+        c
+        for c in pool
+        if openers and c.opens_note and c.standalone and c.slug in _named_slugs(pool) and _names_topic(c, topics)
+    ]
     subjects = [c for c in pool if naming and c.names_first and c.standalone]
     lead = (defining or opening or subjects or [_lead(pool) or pool[0]])[0]
     introduced = list_after(lead, pool)
@@ -118,8 +131,50 @@ def _definition(pool: list[Candidate], max_units: int, openers: bool = True, nam
         return [lead, introduced]
     picked = [lead]
     topic_slugs = {lead.slug}
-    _fill(picked, pool, lambda c: _on_topic(c, topic_slugs), min(max_units, 1 + DEFINITION_FOLLOWERS))
+    limit = min(max_units, 1 + DEFINITION_FOLLOWERS)
+    if not naming:  # about the article: the lead's own section first ("Computing requirements of ML and DL")
+        _fill(picked, pool, lambda c: c.slug == lead.slug and c.section == lead.section, limit)
+    _fill(picked, pool, lambda c: _on_topic(c, topic_slugs), limit)
+    _continue_section(picked, pool, MIN_SENTENCES)
     return in_note_order(picked, keep_lead=True)
+
+
+def _names_topic(opener: Candidate, topics: list[Topic]) -> bool:
+    """Whether a note's opening sentence names the asked topic: "What is ReLU?" finds the activation-functions
+    note by an alias, but "An activation function is ..." does not define ReLU."""
+    words = set(content_words(opener.text))
+
+    def named(word: str) -> bool:  # "norm" in "batch norm" names "normalization"
+        return any(w.startswith(word) or word.startswith(w) for w in words if len(w) >= MIN_PREFIX)
+
+    return not topics or any(all(named(w) for w in set(content_words(t.phrase)) - _GENERIC) for t in topics)
+
+
+def _continue_section(picked: list[Candidate], pool: list[Candidate], at_least: int) -> None:
+    """A one-sentence answer goes on with the sentences its note wrote right after the lead, which elaborate it
+    (a tutor says more than one sentence), when nothing closer to the question was found."""
+    lead = picked[0]
+    following = sorted(
+        (
+            c
+            for c in pool
+            if c.position == lead.position
+            and c.sentence > lead.sentence
+            and c.similarity >= lead.similarity - FOLLOWER_SIMILARITY_MARGIN
+            and c.section == lead.section
+            and not c.is_list
+            and (c.standalone or c.dependent)
+        ),
+        key=lambda c: c.sentence,
+    )
+    for candidate in following:
+        if len(picked) >= at_least:
+            return
+        if candidate.sentence != picked[-1].sentence + 1 and candidate.dependent:
+            return  # its antecedent was skipped
+        if candidate in picked or redundant(candidate, picked):
+            continue
+        picked.append(candidate)
 
 
 def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candidate]:
@@ -180,6 +235,7 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
     _fill(picked, pool, lambda c: on_aspect(c) and _on_topic(c, topic_slugs), limit, shape)
     if len(picked) < 2:  # nothing more on the aspect: the closest facts about the topic, not filler
         _fill(picked, pool, lambda c: c.slug in topic_slugs and c.score >= lead.score - RELEVANCE_MARGIN / 2, 3)
+    _continue_section(picked, pool, MIN_SENTENCES)
     return in_note_order(picked, keep_lead=True)
 
 

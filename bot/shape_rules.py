@@ -90,9 +90,11 @@ _RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"|ways|approaches|layers|tricks|options|tools|libraries|families|examples|measures|losses|strategies"
             r"|assumptions|parameters|hyperparameters|components)\b)",
             r"^(?:any|some) (?:\w+ ){0,3}(?:techniques|methods|algorithms|models|metrics|ways|approaches|examples"
-            r"|types|kinds)\b",
-            r"\bwhich (?:\w+ ){0,3}(?:techniques|methods|algorithms|models|architectures|metrics|functions|optimizers"
-            r"|types|kinds|ways|approaches|losses|measures|options|strategies)\b",
+            r"|types|kinds|architectures|tricks|strategies)\b",
+            r"\b(?:techniques|methods|algorithms|architectures|strategies|approaches|metrics|tricks)\b"
+            r".*\bdo you know\b",
+            r"\bwhich (?:[\w-]+ ){0,3}(?:techniques|methods|algorithms|models|architectures|metrics|functions"
+            r"|optimizers|types|kinds|ways|approaches|losses|measures|options|strategies)\b",
             r"\bwhat (?:\w+ ){0,2}(?:types|kinds)\b",
             r"\bwhat (?:kind|type|sort)s? of (?:\w+ ){0,5}(?:do you know|are there|exist|techniques|methods"
             r"|algorithms|architectures)\b",

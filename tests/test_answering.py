@@ -33,6 +33,20 @@ def test_off_topic_questions_are_declined_politely(real_service, question):
     assert answer.sources == []
 
 
+def test_off_topic_turns_inside_conversations_are_declined(real_service):
+    """An off-topic question after ML questions ("what's Apple's stock price right now?") must not borrow the
+    conversation's topic: every off-topic turn of the conversation set is declined."""
+    checked = 0
+    for line in (DATA / "conversations.jsonl").read_text().splitlines():
+        conversation = Conversation()
+        for turn in json.loads(line)["turns"]:
+            answer = real_service.answer(turn["question"], conversation=conversation)
+            if turn.get("off_topic"):
+                assert answer.refused, turn["question"]
+                checked += 1
+    assert checked >= 5
+
+
 def test_every_answer_sentence_is_quoted_or_passed_the_guard(real_service):
     answer = real_service.answer("Why does batch normalization help training?")
     source_text = " ".join(s.text for s in answer.sources)
