@@ -22,7 +22,7 @@ from bot.model_roles import ROLES
 from bot.model_writer import ModelWriter, RoleInput, RoleReport, quoted
 from bot.models import About, Answer, AnswerSentence, Retrieval, Source
 from bot.policy import DECLINE, HarmPolicy
-from bot.question_parsing import split_parts, topic_words
+from bot.question_parsing import refers_back, split_parts, topic_words
 from bot.retrieval import Retriever
 from bot.text import content_words, validate_question
 
@@ -46,6 +46,7 @@ class PartReading:
     reading: Reading
     vector: np.ndarray
     retrieval: Retrieval
+    refers_back: bool = False  # leans on an earlier part: "How is it used?"
 
 
 def _log_answer(answer: Answer, with_question: bool) -> None:
@@ -106,7 +107,7 @@ class AnswerService:
         readings: list[PartReading] = []
         for part in parts:
             reading, vector, retrieval = self._read(part, memory)
-            readings.append(PartReading(reading, vector, retrieval))
+            readings.append(PartReading(reading, vector, retrieval, refers_back(part)))
             if memory is not None and len(parts) > 1 and retrieval.relevant:
                 memory.add(self._turn(part, reading, retrieval))
         retrieved = time.perf_counter()
@@ -233,6 +234,7 @@ class AnswerService:
         compositions = [
             self.composer.compose(p.reading.plan, p.reading.standalone, p.vector, p.retrieval) for p in parts
         ]
+        self._keep_to_the_subject(parts, compositions)
         units = merge_parts([c.units for c in compositions], self.config.composition.answer_sentences)
         texts = render(units)
         lead_first = self.config.model_role != "lead"
@@ -265,6 +267,15 @@ class AnswerService:
             kept_sentences=report.kept,
             rejected_sentences=report.rejected,
         )
+
+    def _keep_to_the_subject(self, parts: list[PartReading], compositions: list[Composition]) -> None:
+        """The parts of one message share its subject: "What is TF-IDF? How is it useful for text
+        classification?" is answered from the TF-IDF note, not from the classification note's uses."""
+        subject = {slug for topic in compositions[0].topics for slug in topic.slugs}
+        for part, composition in zip(parts[1:], compositions[1:], strict=True):
+            own = [c for c in composition.candidates if c.slug in subject]
+            if (part.reading.followup or part.refers_back) and own:
+                composition.units = self.composer.replan(composition, own)
 
     def _apply_role(self, question: str, compositions: list[Composition], units, texts) -> RoleReport:
         if self.writer is None or not units:

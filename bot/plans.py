@@ -11,6 +11,7 @@ before it ("This is why ...") comes only right after that sentence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.candidates import Candidate, in_note_order, list_after, list_intro, list_rank
@@ -41,6 +42,7 @@ LIST_FRIENDLY = frozenset({Shape.USES, Shape.STRENGTHS, Shape.WEAKNESSES, Shape.
 
 
 _GENERIC = frozenset(content_words(" ".join(GENERIC_WORDS)))
+_SUBJECT_END = re.compile(r"\s(?:is|are|was|were)\s")
 
 
 @dataclass
@@ -142,7 +144,8 @@ def _definition(
 def _names_topic(opener: Candidate, topics: list[Topic]) -> bool:
     """Whether a note's opening sentence names the asked topic: "What is ReLU?" finds the activation-functions
     note by an alias, but "An activation function is ..." does not define ReLU."""
-    words = set(content_words(opener.text))
+    subject = _SUBJECT_END.split(opener.text, maxsplit=1)[0]  # "An optimizer is ...": about optimizers, not Adam
+    words = set(content_words(subject))
 
     def named(word: str) -> bool:  # "norm" in "batch norm" names "normalization"
         return any(w.startswith(word) or word.startswith(w) for w in words if len(w) >= MIN_PREFIX)

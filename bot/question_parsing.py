@@ -26,6 +26,12 @@ _DIFFER_FROM = re.compile(
     r"(?:from|than|to)\s+(.+)",
     re.I,
 )
+# "When would you choose K-means and when DBSCAN?" compares two choices; it is one question, not two.
+_WHEN_EACH = re.compile(
+    r"^when (?:would|should|do|does|to|can) (?:(?:you|i|we|one) )?(?:choose|use|pick|prefer|go (?:for|with)) "
+    r"(.+?),? and when(?: (?:to )?(?:choose|use|pick|prefer))? (.+?)\??$",
+    re.I,
+)
 _COMPARE = re.compile(r"\bcompar(?:e|ing|ed|ison of)\s+(.+?)\s+(?:and|with|to|vs\.?|versus)\s+(.+)", re.I)
 BETTER_THAN = re.compile(r"\b(?:is|are)\s+(.+?)\s+(?:better|worse|faster|slower|more \w+|less \w+)\s+than\s+(.+)", re.I)
 _EITHER = re.compile(
@@ -93,6 +99,8 @@ def split_parts(question: str) -> list[str]:
     Only cuts where each side asks something ("What is X? When do we use it?"), so "pros and cons" or the
     "and" of "difference between bagging and boosting" never splits a question.
     """
+    if _WHEN_EACH.search(normalize(question).strip()):
+        return [question]
     pieces = [p.strip() for p in _PART_BREAK.split(normalize(question)) if p and p.strip()]
     parts: list[str] = []
     for piece in pieces:
@@ -122,7 +130,7 @@ def comparison_sides(text: str) -> list[str]:
         left_words = left.split()
         candidates = [" ".join(left_words[-4:]), _SIDE_TAIL.sub("", right)]
         candidates = [_strip_frame(candidates[0]), *(_SIDE_SPLIT.split(candidates[1]))]
-    elif match := _DIFFER.search(text):
+    elif (match := _DIFFER.search(text)) or (match := _WHEN_EACH.search(text.strip())):
         candidates = [match.group(1), match.group(2)]
     elif (
         (match := _DIFFER_FROM.search(text)) or (match := _COMPARE.search(text)) or (match := BETTER_THAN.search(text))

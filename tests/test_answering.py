@@ -47,6 +47,20 @@ def test_off_topic_turns_inside_conversations_are_declined(real_service):
     assert checked >= 5
 
 
+def test_a_later_part_keeps_to_the_subject_of_the_first(real_service):
+    answer = real_service.answer("What is TF-IDF? How is it useful for text classification?")
+    assert answer.answer.startswith("TF-IDF")
+    path_of = {source.id: source.source for source in answer.sources}
+    used = {path_of[source_id] for sentence in answer.sentences for source_id in sentence.source_ids}
+    assert used == {"knowledge/text-representation.md"}  # not the classification note's list of uses
+
+
+def test_a_term_named_by_an_alias_is_defined_by_its_own_sentence_not_the_notes_opening(real_service):
+    # "adam" is an alias of the optimizers note, whose opening defines optimizers
+    answer = real_service.answer("What is Adam?")
+    assert answer.answer.startswith("Adam")
+
+
 def test_every_answer_sentence_is_quoted_or_passed_the_guard(real_service):
     answer = real_service.answer("Why does batch normalization help training?")
     source_text = " ".join(s.text for s in answer.sources)

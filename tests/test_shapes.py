@@ -36,6 +36,12 @@ def test_the_labelled_set_is_recognised():
         ("Is deep learning always better than classic machine learning?", Shape.YESNO),
         ("What’s the learning rate?", Shape.DEFINITION),
         ("What dropout rate should I pick for my network?", Shape.HOW_TO),
+        ("Do you know how K-means works?", Shape.HOW_IT_WORKS),  # the question inside "do you know"
+        ("Do you know any dimensionality reduction techniques?", Shape.LIST),
+        ("do you know if dropout is used at test time?", Shape.YESNO),
+        ("Which hyper-parameter tuning strategies do you know?", Shape.LIST),
+        ("What kind of CNN architectures for classification do you know?", Shape.LIST),
+        ("What are the main assumptions of linear regression?", Shape.LIST),
     ],
 )
 def test_shapes_of_typical_questions(question, shape):
@@ -81,3 +87,11 @@ def test_article_questions_are_recognised_and_their_topic_keeps_no_frame_words()
     plan = classify("According to the guide, what does ML need that DL does not?")
     assert plan.about_article
     assert "guide" not in " ".join(plan.topics)
+
+
+def test_when_to_choose_each_of_two_is_one_comparison():
+    question = "When would you choose K-means and when DBSCAN?"
+    assert split_parts(question) == [question]
+    assert comparison_sides(question) == ["k-means", "dbscan"]
+    assert classify(question).shape == Shape.COMPARISON
+
