@@ -94,4 +94,3 @@ def test_when_to_choose_each_of_two_is_one_comparison():
     assert split_parts(question) == [question]
     assert comparison_sides(question) == ["k-means", "dbscan"]
     assert classify(question).shape == Shape.COMPARISON
-
