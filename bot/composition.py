@@ -18,11 +18,11 @@ from bot.configs import CompositionConfig
 from bot.embedding import Embedder
 from bot.index import LoadedIndex
 from bot.models import Retrieval
-from bot.plans import Topic, plan_answer
+from bot.plans import plan_answer
 from bot.retrieval import Retriever
 from bot.scoring import score
 from bot.shapes import QuestionPlan, Shape
-from bot.topics import GENERIC_WORDS, TopicLexicon, phrase_mentions, stems
+from bot.topics import GENERIC_WORDS, Topic, TopicLexicon, phrase_mentions, stems
 
 ARTICLE_TAG = "source-article"  # the source article and the notes that restate it
 RESTATEMENT_TAG = "restatement"  # "The guide says ...": answers questions about the article, and only those

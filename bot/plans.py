@@ -11,16 +11,11 @@ before it ("This is why ...") comes only right after that sentence.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from bot.candidates import Candidate, in_note_order, list_after, list_intro, list_rank
 from bot.redundancy import redundant
 from bot.shapes import ASPECT_SHAPES, Shape
-from bot.text import content_words
-from bot.topics import GENERIC_WORDS
+from bot.topics import Topic, names_topic
 
-MIN_PREFIX = 3  # a shorter word is not taken for the start of a longer one
 MIN_SENTENCES = 2  # an answer of one sentence goes on with the lead's own section
 RELEVANCE_MARGIN = 0.22  # a follower scores at most this much below the lead
 MAX_WORDS = 110  # an answer's sentences, lists not counted: a tutor's two to five sentences
@@ -39,24 +34,6 @@ VERDICT_LEAD_MARGIN = 0.12  # for a yes/no question, a sentence that gives the v
 LEANS_BACK_MARGIN = 0.1  # a fresh opening is preferred to a sentence that points back, this close in score
 # Aspects a whole list may answer ("What are GANs used for?" -> the note's list of uses).
 LIST_FRIENDLY = frozenset({Shape.USES, Shape.STRENGTHS, Shape.WEAKNESSES, Shape.FIX, Shape.HOW_TO, Shape.HOW_IT_WORKS})
-
-
-_GENERIC = frozenset(content_words(" ".join(GENERIC_WORDS)))
-_SUBJECT_END = re.compile(r"\s(?:is|are|was|were)\s")
-
-
-@dataclass
-class Topic:
-    """A topic phrase of the question and the notes it names.
-
-    `whole` is False when the notes' names cover only part of the phrase: "mode collapse in a GAN" names the
-    GAN note, but asks about mode collapse (`rest`), so the GAN note's definition does not answer it.
-    """
-
-    phrase: str
-    slugs: frozenset[str]
-    whole: bool = True
-    rest: str = ""
 
 
 def plan_answer(
@@ -124,7 +101,7 @@ def _definition(
     opening = [
         c
         for c in pool
-        if openers and c.opens_note and c.standalone and c.slug in _named_slugs(pool) and _names_topic(c, topics)
+        if openers and c.opens_note and c.standalone and c.slug in _named_slugs(pool) and names_topic(c.text, topics)
     ]
     subjects = [c for c in pool if naming and c.names_first and c.standalone]
     lead = (defining or opening or subjects or [_lead(pool) or pool[0]])[0]
@@ -139,18 +116,6 @@ def _definition(
     _fill(picked, pool, lambda c: _on_topic(c, topic_slugs), limit)
     _continue_section(picked, pool, MIN_SENTENCES)
     return in_note_order(picked, keep_lead=True)
-
-
-def _names_topic(opener: Candidate, topics: list[Topic]) -> bool:
-    """Whether a note's opening sentence names the asked topic: "What is ReLU?" finds the activation-functions
-    note by an alias, but "An activation function is ..." does not define ReLU."""
-    subject = _SUBJECT_END.split(opener.text, maxsplit=1)[0]  # "An optimizer is ...": about optimizers, not Adam
-    words = set(content_words(subject))
-
-    def named(word: str) -> bool:  # "norm" in "batch norm" names "normalization"
-        return any(w.startswith(word) or word.startswith(w) for w in words if len(w) >= MIN_PREFIX)
-
-    return not topics or any(all(named(w) for w in set(content_words(t.phrase)) - _GENERIC) for t in topics)
 
 
 def _continue_section(picked: list[Candidate], pool: list[Candidate], at_least: int) -> None:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from bot.models import Chunk
-from bot.text import normalize, stem
+from bot.text import content_words, normalize, stem
 
 # Single words too general to name a topic by themselves ("model" is in half the titles).
 GENERIC_WORDS = frozenset(
@@ -161,3 +161,34 @@ def phrase_mentions(phrase: str, text: str) -> bool:
     wanted = [w for w in stems(phrase) if w not in GENERIC_WORDS] or list(stems(phrase))
     present = set(stems(text))
     return bool(wanted) and all(w in present for w in wanted)
+
+
+@dataclass
+class Topic:
+    """A topic phrase of the question and the notes it names.
+
+    `whole` is False when the notes' names cover only part of the phrase: "mode collapse in a GAN" names the
+    GAN note, but asks about mode collapse (`rest`), so the GAN note's definition does not answer it.
+    """
+
+    phrase: str
+    slugs: frozenset[str]
+    whole: bool = True
+    rest: str = ""
+
+
+_GENERIC_STEMS = frozenset(content_words(" ".join(GENERIC_WORDS)))
+_SUBJECT_END = re.compile(r"\s(?:is|are|was|were)\s")
+MIN_PREFIX = 3  # a shorter word is not taken for the start of a longer one
+
+
+def names_topic(opener: str, topics: list[Topic]) -> bool:
+    """Whether a note's opening sentence names the asked topic: "What is ReLU?" finds the activation-functions
+    note by an alias, but "An activation function is ..." does not define ReLU."""
+    subject = _SUBJECT_END.split(opener, maxsplit=1)[0]  # "An optimizer is ...": about optimizers, not Adam
+    words = set(content_words(subject))
+
+    def named(word: str) -> bool:  # "norm" in "batch norm" names "normalization"
+        return any(w.startswith(word) or word.startswith(w) for w in words if len(w) >= MIN_PREFIX)
+
+    return not topics or any(all(named(w) for w in set(content_words(t.phrase)) - _GENERIC_STEMS) for t in topics)
