@@ -24,6 +24,7 @@ from bot.models import About, Answer, AnswerSentence, Retrieval, Source
 from bot.policy import DECLINE, HarmPolicy
 from bot.question_parsing import refers_back, split_parts, topic_words
 from bot.retrieval import Retriever
+from bot.shapes import Shape
 from bot.text import content_words, validate_question
 
 log = logging.getLogger("mlbot.answers")
@@ -34,7 +35,7 @@ REFUSAL = (
 )
 STRONG_RETRIEVAL = 0.55  # evidence above which a question stands on its own whatever came before
 # A question that names no topic is read as a follow-up only when the conversation's topic makes it retrieve
-# at least this well: "what's Apple's stock price?" after a deep-learning question reaches 0.40, real follow-ups
+# better than this: "what's Apple's stock price?" after a deep-learning question reaches 0.40, real follow-ups
 # 0.56 and more (tests/data/conversations.jsonl).
 FOLLOWUP_MIN_EVIDENCE = 0.5
 
@@ -273,6 +274,8 @@ class AnswerService:
         classification?" is answered from the TF-IDF note, not from the classification note's uses."""
         subject = {slug for topic in compositions[0].topics for slug in topic.slugs}
         for part, composition in zip(parts[1:], compositions[1:], strict=True):
+            if part.reading.plan.shape == Shape.COMPARISON:
+                continue  # "How does it differ from boosting?" needs the other side's note too
             own = [c for c in composition.candidates if c.slug in subject]
             if (part.reading.followup or part.refers_back) and own:
                 composition.units = self.composer.replan(composition, own)

@@ -295,8 +295,9 @@ def cue_aspects(text: str) -> frozenset[Shape]:
 # that happens asks for its cause, and a heading on the topic's importance does not speak to that.
 _IMPORTANCE_HEADING = re.compile(r"\b(?:matters?|important|importance|motivation|purpose|worth)\b", re.IGNORECASE)
 _HAPPENING = re.compile(
-    r"\b(?:go(?:es)? (?:up|down)|rises?|rising|falls?|falling|drops?|increases?|decreases?|explodes?|"
-    r"vanish(?:es)?|fails?|happens?|diverges?|stops?|stuck|plateaus?|gets? worse|oscillates?|spikes?|nan)\b",
+    r"\b(?:go(?:es|ing)? (?:up|down)|rises?|rising|falls?|falling|drops?|dropping|increas(?:es?|ing)|"
+    r"decreas(?:es?|ing)|explod(?:es?|ing)|vanish(?:es|ing)?|fail(?:s|ing)?|happens?|diverg(?:es?|ing)|stops?|"
+    r"stuck|plateaus?|gets? worse|oscillat(?:es?|ing)|spikes?|nan)\b",
     re.IGNORECASE,
 )
 
@@ -311,7 +312,9 @@ def importance_heading(section: str) -> bool:
 
 
 # "How do we choose k in k-fold?" asks how to choose, which the steps of k-fold ("How k-fold works") do not say.
-_CHOOSING = re.compile(r"\b(?:choos\w*|chose|pick\w*|select\w*|set|decide|determine)\b", re.IGNORECASE)
+_CHOOSING = re.compile(
+    r"\b(?:choos\w*|chose|pick\w*|select(?:s|ed|ing)?|set (?:the|a|an|my|our)|decide|determine)\b", re.IGNORECASE
+)
 
 
 def asks_choice(question: str) -> bool:

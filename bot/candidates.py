@@ -2,8 +2,9 @@
 
 A candidate knows where it comes from (note, section, position), what aspect its section and its own words
 speak to ("Uses of ..." and "used for" speak to uses; see `aspects`), whether it leans on the sentence before
-it, and whether it is a whole list. `scoring` weighs those against the question, so the plans in
-`composition` only have to pick.
+it, and whether it is a whole list. `scoring` weighs those against the question, so the plans (`plans`) only
+have to pick. The functions at the end relate candidates to each other: a list and the sentence that
+introduces it, a list's rank, and the order a note wrote them in.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class Candidate:
     mentions: frozenset[int] = frozenset()  # indices of the question's topics it names
     in_topic_note: bool = False  # from a note the question names
     names_other: bool = False  # names a topic of the notes that the question does not ("... while a transformer")
-    names_unasked: bool = False  # names an unasked topic, beside the asked ones or not
+    names_unasked: bool = False  # (comparisons) names an unasked topic, beside the asked ones or not
     defines: bool = False  # opens with a topic of the question and "is" / "are": "Hyperparameters are ..."
     names_first: bool = False  # opens with a topic of the question as its subject
     lead_bonus: float = 0.0  # the part of `score` that only matters for leading (a definition's bonus)
@@ -84,7 +85,8 @@ class Candidate:
 
     def follows(self, other: Candidate) -> bool:
         """Whether this sentence comes right after `other` in the same note."""
-        return self.position == other.position and self.sentence == other.sentence + max(1, len(other.items) + 1)
+        span = len(other.items) + bool(other.text) if other.is_list else 1  # a list's intro and items, or one
+        return self.position == other.position and self.sentence == other.sentence + span
 
 
 def gather(index: LoadedIndex, positions: list[int]) -> list[Candidate]:
@@ -156,14 +158,21 @@ def _list_candidate(chunk: Chunk, position: int, span: ListSpan, vectors: np.nda
 # --- relations between candidates, for the plans ---------------------------------------------------------------
 
 
-def list_rank(candidate: Candidate, sentences: dict[tuple[int, int], float]) -> float:
-    """A list's rank: its own score, or that of its lead-in ("Backpropagation works by ...") or best item."""
+def list_rank(candidate: Candidate, sentences: dict[tuple[int, int], Candidate]) -> float:
+    """A list's rank: its own score, or that of its lead-in ("Backpropagation works by ...") or best item. A list
+    without an intro of its own takes its lead-in's score only where `list_intro` would show that sentence."""
     if not candidate.is_list:
         return candidate.score
-    first = candidate.sentence + (0 if candidate.text else -1)  # the intro, or the sentence just before the list
     last = candidate.sentence + bool(candidate.text) + len(candidate.items)
-    parts = [sentences.get((candidate.position, i), candidate.score) for i in range(first, last)]
-    return max(candidate.score, *parts)
+    parts = [
+        sentences[(candidate.position, i)]
+        for i in range(candidate.sentence, last)
+        if (candidate.position, i) in sentences
+    ]
+    before = sentences.get((candidate.position, candidate.sentence - 1))
+    if not candidate.text and before is not None and before.standalone and before.section == candidate.section:
+        parts.append(before)
+    return max([candidate.score, *(part.score for part in parts)])
 
 
 def list_intro(chosen: Candidate, pool: list[Candidate]) -> Candidate | None:
@@ -183,7 +192,11 @@ def list_after(lead: Candidate, pool: list[Candidate]) -> Candidate | None:
         (
             c
             for c in pool
-            if c.is_list and not c.text and c.position == lead.position and c.sentence == lead.sentence + 1
+            if c.is_list
+            and not c.text
+            and c.position == lead.position
+            and c.sentence == lead.sentence + 1
+            and (c.section == lead.section or lead.opens_note)  # a note's opening may introduce its first list
         ),
         None,
     )

@@ -121,7 +121,7 @@ class Composer:
         return Composition(units, topics, candidates, plan)
 
     def replan(self, composition: Composition, candidates: list[Candidate]) -> list[Candidate]:
-        """The plan made again from re-scored candidates (a model's reranking)."""
+        """The plan made again from other candidates: re-scored by a model, or narrowed to a message's subject."""
         plan = composition.plan
         return plan_answer(plan.shape, candidates, composition.topics, self.config.answer_sentences, plan.about_article)
 

@@ -72,7 +72,7 @@ def _lead(pool: list[Candidate], accept=lambda c: True, lists: bool = False) -> 
     if not able:
         return None
     if lists:  # a list ranks as high as its lead-in sentence or its best item (each also a candidate)
-        sentences = {(c.position, c.sentence): c.score for c in pool if not c.is_list}
+        sentences = {(c.position, c.sentence): c for c in pool if not c.is_list}
         able = sorted(able, key=lambda c: list_rank(c, sentences), reverse=True)
     fresh = next((c for c in able if not c.leans_back), None)
     if fresh is not None and fresh.score >= able[0].score - LEANS_BACK_MARGIN:
@@ -95,18 +95,17 @@ def _definition(
     GAN?" is not about GANs: no note opener there (`openers`). The article's own sentences often open with the
     topic without defining it ("ML models have to be built anew ..."): for it, no subject rule (`naming`).
     """
-    # Among defining sentences, the named note's own opening is the definition ("Decision trees are the building
-    # blocks of forests" also opens with the topic and "are").
+    # Among defining sentences, a note's own opening is the definition ("Decision trees are the building blocks
+    # of forests" also opens with the topic and "are").
     defining = sorted((c for c in pool if c.defines and c.standalone), key=lambda c: not c.opens_note)
+    named = _named_slugs(pool)
     opening = [
-        c
-        for c in pool
-        if openers and c.opens_note and c.standalone and c.slug in _named_slugs(pool) and names_topic(c.text, topics)
+        c for c in pool if openers and c.opens_note and c.standalone and c.slug in named and names_topic(c.text, topics)
     ]
     subjects = [c for c in pool if naming and c.names_first and c.standalone]
     lead = (defining or opening or subjects or [_lead(pool) or pool[0]])[0]
     introduced = list_after(lead, pool)
-    if introduced is not None:  # "... is taught with five assumptions." then the five: never one without the other
+    if introduced is not None and _list_long_enough(introduced):  # "... five assumptions." then the five
         return [lead, introduced]
     picked = [lead]
     topic_slugs = {lead.slug}
@@ -122,6 +121,8 @@ def _continue_section(picked: list[Candidate], pool: list[Candidate], at_least: 
     """A one-sentence answer goes on with the sentences its note wrote right after the lead, which elaborate it
     (a tutor says more than one sentence), when nothing closer to the question was found."""
     lead = picked[0]
+    if lead.is_list:
+        return
     following = sorted(
         (
             c
@@ -131,18 +132,21 @@ def _continue_section(picked: list[Candidate], pool: list[Candidate], at_least: 
             and c.similarity >= lead.similarity - FOLLOWER_SIMILARITY_MARGIN
             and c.section == lead.section
             and not c.is_list
+            and not c.names_other
             and (c.standalone or c.dependent)
         ),
         key=lambda c: c.sentence,
     )
+    words = sum(c.words for c in picked if not c.is_list)
     for candidate in following:
         if len(picked) >= at_least:
             return
-        if candidate.sentence != picked[-1].sentence + 1 and candidate.dependent:
+        if candidate.dependent and not candidate.follows(picked[-1]):
             return  # its antecedent was skipped
-        if candidate in picked or redundant(candidate, picked):
+        if candidate in picked or redundant(candidate, picked) or words + candidate.words > MAX_WORDS:
             continue
         picked.append(candidate)
+        words += candidate.words
 
 
 def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candidate]:
@@ -178,7 +182,7 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
         intro = list_intro(lead, pool)
         return [intro, lead] if intro else [lead]
     introduced = list_after(lead, pool)
-    if introduced is not None:
+    if introduced is not None and _list_long_enough(introduced):
         return [lead, introduced]
     picked = [lead]
     topic_slugs = {lead.slug}

@@ -29,7 +29,8 @@ _DIFFER_FROM = re.compile(
 # "When would you choose K-means and when DBSCAN?" compares two choices; it is one question, not two.
 _WHEN_EACH = re.compile(
     r"^when (?:would|should|do|does|to|can) (?:(?:you|i|we|one) )?(?:choose|use|pick|prefer|go (?:for|with)) "
-    r"(.+?),? and when(?: (?:to )?(?:choose|use|pick|prefer))? (.+?)\??$",
+    r"([^?]+?),? and when(?: (?:would|should|do|does|to|can))?(?: (?:you|i|we|one))?"
+    r"(?: (?:choose|use|pick|prefer|go (?:for|with)))? ([^?]+?)\s*\??\s*$",
     re.I,
 )
 _COMPARE = re.compile(r"\bcompar(?:e|ing|ed|ison of)\s+(.+?)\s+(?:and|with|to|vs\.?|versus)\s+(.+)", re.I)

@@ -113,18 +113,21 @@ HEAD_NOUNS = frozenset({"problem", "method", "technique", "algorithm", "trick", 
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)
 
 
-def _number_free(word_stems: tuple[str, ...]) -> tuple[str, ...]:
+SHORTEST_E_STEM = 3  # "use" keeps its "e"; "tree" loses it
+
+
+def _plural_insensitive(word_stems: tuple[str, ...]) -> tuple[str, ...]:
     """Stems that match across singular and plural: 'tree' and 'trees' stem to 'tree' and 'tre'."""
-    return tuple(w[:-1] if w.endswith("e") and len(w) > 3 else w for w in word_stems)
+    return tuple(w[:-1] if w.endswith("e") and len(w) > SHORTEST_E_STEM else w for w in word_stems)
 
 
 def _defines(text: str, phrases: tuple[str, ...], strict: bool = True) -> bool:
     """'Hyperparameters are values ...' defines 'hyperparameter': the phrase, then 'is', 'are' or 'refers to'
     (or, not `strict`, any verb: 'He initialization scales weights by ...' opens with its subject)."""
     bare = _ARTICLE.sub("", text)
-    opening, words = _number_free(stems(bare)[:8]), tokens(bare)[:8]
+    opening, words = _plural_insensitive(stems(bare)[:8]), tokens(bare)[:8]
     for phrase in phrases:
-        name = _number_free(stems(phrase))
+        name = _plural_insensitive(stems(phrase))
         subject = bool(name) and opening[: len(name)] == name and len(words) > len(name)
         if not subject:
             continue

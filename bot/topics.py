@@ -189,6 +189,9 @@ def names_topic(opener: str, topics: list[Topic]) -> bool:
     words = set(content_words(subject))
 
     def named(word: str) -> bool:  # "norm" in "batch norm" names "normalization"
-        return any(w.startswith(word) or word.startswith(w) for w in words if len(w) >= MIN_PREFIX)
+        return word in words or (
+            len(word) >= MIN_PREFIX
+            and any(w.startswith(word) or word.startswith(w) for w in words if len(w) >= MIN_PREFIX)
+        )
 
     return not topics or any(all(named(w) for w in set(content_words(t.phrase)) - _GENERIC_STEMS) for t in topics)
