@@ -24,7 +24,6 @@ from bot.models import About, Answer, AnswerSentence, Retrieval, Source
 from bot.policy import DECLINE, HarmPolicy
 from bot.question_parsing import refers_back, split_parts, topic_words
 from bot.retrieval import Retriever
-from bot.shapes import Shape
 from bot.text import content_words, validate_question
 
 log = logging.getLogger("mlbot.answers")
@@ -235,7 +234,7 @@ class AnswerService:
         compositions = [
             self.composer.compose(p.reading.plan, p.reading.standalone, p.vector, p.retrieval) for p in parts
         ]
-        self._keep_to_the_subject(parts, compositions)
+        self.composer.keep_to_subject(compositions, [p.reading.followup or p.refers_back for p in parts])
         units = merge_parts([c.units for c in compositions], self.config.composition.answer_sentences)
         texts = render(units)
         lead_first = self.config.model_role != "lead"
@@ -268,17 +267,6 @@ class AnswerService:
             kept_sentences=report.kept,
             rejected_sentences=report.rejected,
         )
-
-    def _keep_to_the_subject(self, parts: list[PartReading], compositions: list[Composition]) -> None:
-        """The parts of one message share its subject: "What is TF-IDF? How is it useful for text
-        classification?" is answered from the TF-IDF note, not from the classification note's uses."""
-        subject = {slug for topic in compositions[0].topics for slug in topic.slugs}
-        for part, composition in zip(parts[1:], compositions[1:], strict=True):
-            if part.reading.plan.shape == Shape.COMPARISON:
-                continue  # "How does it differ from boosting?" needs the other side's note too
-            own = [c for c in composition.candidates if c.slug in subject]
-            if (part.reading.followup or part.refers_back) and own:
-                composition.units = self.composer.replan(composition, own)
 
     def _apply_role(self, question: str, compositions: list[Composition], units, texts) -> RoleReport:
         if self.writer is None or not units:

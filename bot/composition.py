@@ -125,6 +125,16 @@ class Composer:
         plan = composition.plan
         return plan_answer(plan.shape, candidates, composition.topics, self.config.answer_sentences, plan.about_article)
 
+    def keep_to_subject(self, compositions: list[Composition], leans_back: list[bool]) -> None:
+        """The parts of one message share its subject: "What is TF-IDF? How is it useful for text
+        classification?" is answered from the TF-IDF note, not from the classification note's uses. A part that
+        leans on an earlier one is planned again from the first part's notes (a comparison keeps its sides')."""
+        subject = {slug for topic in compositions[0].topics for slug in topic.slugs}
+        for composition, leaning in zip(compositions[1:], leans_back[1:], strict=True):
+            own = [c for c in composition.candidates if c.slug in subject]
+            if leaning and own and composition.plan.shape != Shape.COMPARISON:
+                composition.units = self.replan(composition, own)
+
     def _topics(self, plan: QuestionPlan, question: str, hits) -> tuple[list[Topic], list[int]]:
         """Each topic phrase with the notes it names; for a phrase the lexicon does not know, the best passages.
 
