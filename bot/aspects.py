@@ -291,31 +291,9 @@ def cue_aspects(text: str) -> frozenset[Shape]:
     return frozenset(shape for shape, pattern in SENTENCE_CUES.items() if pattern.search(text))
 
 
-# "Why X matters" answers "why use X?", not "why does my validation loss go up?": a question about something
-# that happens asks for its cause, and a heading on the topic's importance does not speak to that.
+# "Why X matters" answers "why use X?", not "why does my validation loss go up?" (see `asks_cause`).
 _IMPORTANCE_HEADING = re.compile(r"\b(?:matters?|important|importance|motivation|purpose|worth)\b", re.IGNORECASE)
-_HAPPENING = re.compile(
-    r"\b(?:go(?:es|ing)? (?:up|down)|rises?|rising|falls?|falling|drops?|dropping|increas(?:es?|ing)|"
-    r"decreas(?:es?|ing)|explod(?:es?|ing)|vanish(?:es|ing)?|fail(?:s|ing)?|happens?|diverg(?:es?|ing)|stops?|"
-    r"stuck|plateaus?|gets? worse|oscillat(?:es?|ing)|spikes?|nan)\b",
-    re.IGNORECASE,
-)
-
-
-def asks_cause(question: str) -> bool:
-    """A why-question about something that happens ("why does the loss go up?"), not about why X is used."""
-    return bool(_HAPPENING.search(question))
 
 
 def importance_heading(section: str) -> bool:
     return bool(_IMPORTANCE_HEADING.search(section))
-
-
-# "How do we choose k in k-fold?" asks how to choose, which the steps of k-fold ("How k-fold works") do not say.
-_CHOOSING = re.compile(
-    r"\b(?:choos\w*|chose|pick\w*|select(?:s|ed|ing)?|set (?:the|a|an|my|our)|decide|determine)\b", re.IGNORECASE
-)
-
-
-def asks_choice(question: str) -> bool:
-    return bool(_CHOOSING.search(question))

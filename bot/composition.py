@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.aspects import asks_cause, asks_choice, importance_heading
+from bot.aspects import importance_heading
 from bot.candidates import Candidate, gather
 from bot.configs import CompositionConfig
 from bot.embedding import Embedder
 from bot.index import LoadedIndex
 from bot.models import Retrieval
 from bot.plans import plan_answer
+from bot.question_parsing import asks_cause, asks_choice
 from bot.retrieval import Retriever
 from bot.scoring import score
 from bot.shapes import QuestionPlan, Shape

@@ -178,3 +178,26 @@ def topic_words(question: str) -> str:
 def refers_back(question: str) -> bool:
     """True when the question leans on an earlier turn: a pronoun as its subject, or no topic at all."""
     return bool(_PRONOUN_TOPIC.search(question)) or not topic_phrases(question)
+
+
+# A why-question about something that happens asks for its cause; a heading on a topic's importance does not
+# speak to that ("Why loss functions matter" for "why does my validation loss go up?").
+_HAPPENING = re.compile(
+    r"\b(?:go(?:es|ing)? (?:up|down)|rises?|rising|falls?|falling|drops?|dropping|increas(?:es?|ing)|"
+    r"decreas(?:es?|ing)|explod(?:es?|ing)|vanish(?:es|ing)?|fail(?:s|ing)?|happens?|diverg(?:es?|ing)|stops?|"
+    r"stuck|plateaus?|gets? worse|oscillat(?:es?|ing)|spikes?|nan)\b",
+    re.IGNORECASE,
+)
+# "How do we choose k in k-fold?" asks how to choose, which the steps of k-fold ("How k-fold works") do not say.
+_CHOOSING = re.compile(
+    r"\b(?:choos\w*|chose|pick\w*|select(?:s|ed|ing)?|set (?:the|a|an|my|our)|decide|determine)\b", re.IGNORECASE
+)
+
+
+def asks_cause(question: str) -> bool:
+    """A why-question about something that happens ("why does the loss go up?"), not about why X is used."""
+    return bool(_HAPPENING.search(question))
+
+
+def asks_choice(question: str) -> bool:
+    return bool(_CHOOSING.search(question))
