@@ -54,7 +54,6 @@ def join(texts: list[str]) -> str:
             out = text
         elif (
             "\n" in text
-            or "\n" in out.rsplit("\n\n", 1)[-1].split("\n")[-1:][0]
             or out.endswith(("\n", ":"))
             or "\n" in out
             and out.split("\n")[-1].startswith(("- ", "1.", "2.", "3.", "4.", "5.", "6.", "7.", "8.", "9."))

@@ -297,3 +297,12 @@ _IMPORTANCE_HEADING = re.compile(r"\b(?:matters?|important|importance|motivation
 
 def importance_heading(section: str) -> bool:
     return bool(_IMPORTANCE_HEADING.search(section))
+
+
+_OPPOSITE_ASPECT = {Shape.STRENGTHS: Shape.WEAKNESSES, Shape.WEAKNESSES: Shape.STRENGTHS}
+
+
+def speaks_against(shape: Shape, cue_aspects: frozenset[Shape]) -> bool:
+    """Under "Advantages and drawbacks of X", an advantage does not answer "drawbacks?" (nor the other way)."""
+    opposite = _OPPOSITE_ASPECT.get(shape)
+    return opposite is not None and opposite in cue_aspects and shape not in cue_aspects

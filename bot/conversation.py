@@ -13,11 +13,10 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 
-from bot.question_parsing import strip_filler
+from bot.question_parsing import PRONOUN, strip_filler
 from bot.shape_rules import classify
 from bot.shapes import QuestionPlan, Shape
 
-_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|this|that|these|those)\b", re.IGNORECASE)
 # "what about random forests?", "and for regression?", "how about GRUs?": the last question, about a new topic.
 _CONTINUATION = re.compile(
     r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(.+)$|^\s*and\s+(?:for|with|in|what about|how about)?\s*(.+)$",
@@ -145,11 +144,11 @@ def read_question(
                 return asked, Reading(f"{previous.standalone} ({fragment})", previous.plan, True, True)
 
     if plan.shape == Shape.COMPARISON:
-        if not any(_PRONOUN.fullmatch(side) for side in plan.topics) and len(plan.topics) >= 2:
+        if not any(PRONOUN.fullmatch(side) for side in plan.topics) and len(plan.topics) >= 2:
             return asked, None
-        sides = tuple(side for side in plan.topics if not _PRONOUN.fullmatch(side))
+        sides = tuple(side for side in plan.topics if not PRONOUN.fullmatch(side))
         return asked, Reading(_substitute_pronoun(question, topic), replace(plan, topics=(topic, *sides)), True, True)
-    if _PRONOUN.search(question) and not named:
+    if PRONOUN.search(question) and not named:
         return asked, Reading(_substitute_pronoun(question, topic), replace(plan, topics=(topic,)), True, True)
     if not named and not any(_names_something(t) for t in plan.topics):
         # "pros and cons?", "why?", "how do I choose k then?": nothing of its own to be about.
@@ -172,10 +171,10 @@ def _names_something(phrase: str) -> bool:
 
 def _substitute_pronoun(question: str, topic: str) -> str:
     def substitute(match: re.Match) -> str:
-        word = match.group(1).lower()
+        word = match.group(0).lower()
         return f"{topic}'s" if word in ("its", "their") else topic
 
-    return _PRONOUN.sub(substitute, question, count=1)
+    return PRONOUN.sub(substitute, question, count=1)
 
 
 def _replace_topic(question: str, old: str, new: str) -> str:

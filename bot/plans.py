@@ -11,6 +11,7 @@ before it ("This is why ...") comes only right after that sentence.
 
 from __future__ import annotations
 
+from bot.aspects import speaks_against
 from bot.candidates import Candidate, in_note_order, list_after, list_intro, list_rank
 from bot.redundancy import redundant
 from bot.shapes import ASPECT_SHAPES, Shape
@@ -55,11 +56,6 @@ def plan_answer(
     return chosen
 
 
-def _named_slugs(pool: list[Candidate]) -> set[str]:
-    """Notes the question names: those whose sentences carry the topic-note bonus (see `scoring.score`)."""
-    return {c.slug for c in pool if c.in_topic_note}
-
-
 def _on_topic(candidate: Candidate, topic_slugs: set[str]) -> bool:
     return candidate.slug in topic_slugs or bool(candidate.mentions)
 
@@ -84,6 +80,12 @@ def _list_long_enough(candidate: Candidate) -> bool:
     return not candidate.is_list or len(candidate.items) >= MIN_LIST_ITEMS
 
 
+def _introduced_list(lead: Candidate, pool: list[Candidate]) -> Candidate | None:
+    """The list `lead` introduces, when it is long enough to answer with: the two are shown together."""
+    introduced = list_after(lead, pool)
+    return introduced if introduced is not None and _list_long_enough(introduced) else None
+
+
 def _definition(
     pool: list[Candidate], topics: list[Topic], max_units: int, openers: bool = True, naming: bool = True
 ) -> list[Candidate]:
@@ -98,14 +100,12 @@ def _definition(
     # Among defining sentences, a note's own opening is the definition ("Decision trees are the building blocks
     # of forests" also opens with the topic and "are").
     defining = sorted((c for c in pool if c.defines and c.standalone), key=lambda c: not c.opens_note)
-    named = _named_slugs(pool)
     opening = [
-        c for c in pool if openers and c.opens_note and c.standalone and c.slug in named and names_topic(c.text, topics)
+        c for c in pool if openers and c.opens_note and c.standalone and c.in_topic_note and names_topic(c.text, topics)
     ]
     subjects = [c for c in pool if naming and c.names_first and c.standalone]
     lead = (defining or opening or subjects or [_lead(pool) or pool[0]])[0]
-    introduced = list_after(lead, pool)
-    if introduced is not None and _list_long_enough(introduced):  # "... five assumptions." then the five
+    if introduced := _introduced_list(lead, pool):  # "... five assumptions." then the five
         return [lead, introduced]
     picked = [lead]
     topic_slugs = {lead.slug}
@@ -156,11 +156,9 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
         Shape.HOW_TO: (Shape.HOW_TO, Shape.LIST, Shape.STEPS),  # "how do I encode ...?": the methods, listed
     }.get(shape, (shape,))
 
-    opposite = {Shape.STRENGTHS: Shape.WEAKNESSES, Shape.WEAKNESSES: Shape.STRENGTHS}.get(shape)
-
     def on_aspect(candidate: Candidate) -> bool:
-        if opposite is not None and opposite in candidate.cue_aspects and shape not in candidate.cue_aspects:
-            return False  # under "Advantages and drawbacks of X", an advantage does not answer "drawbacks?"
+        if speaks_against(shape, candidate.cue_aspects):
+            return False
         if shape == Shape.HOW_TO and Shape.FIX in candidate.cue_aspects and Shape.HOW_TO not in candidate.aspects:
             return False  # "how can I tell if it overfits?" is not answered by the ways to prevent it
         return any(a in candidate.aspects for a in speaks)
@@ -181,8 +179,7 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
     if lead.is_list:
         intro = list_intro(lead, pool)
         return [intro, lead] if intro else [lead]
-    introduced = list_after(lead, pool)
-    if introduced is not None and _list_long_enough(introduced):
+    if introduced := _introduced_list(lead, pool):
         return [lead, introduced]
     picked = [lead]
     topic_slugs = {lead.slug}

@@ -70,7 +70,7 @@ _FRAME_WORDS = frozenset(
     text source author according per say says said mention mentions mentioned describes claim claims gives lists
     linode not no yes tell""".split()
 )
-_PRONOUN_TOPIC = re.compile(r"\b(?:it|its|it's|they|them|their|this|that|these|those)\b", re.IGNORECASE)
+PRONOUN = re.compile(r"\b(?:it|its|it's|they|them|their|this|that|these|those)\b", re.IGNORECASE)
 _SIDE_SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and\s+|\s+or\s+|\s+vs\.?\s+|\s+versus\s+|,\s*)\s*", re.I)
 _SIDE_TAIL = re.compile(
     r"\s*(?:[,;]|\b(?:which|what|for|in|when|whats|what's|on|is|are|do|does|and when|and which|and how|"
@@ -177,7 +177,7 @@ def topic_words(question: str) -> str:
 
 def refers_back(question: str) -> bool:
     """True when the question leans on an earlier turn: a pronoun as its subject, or no topic at all."""
-    return bool(_PRONOUN_TOPIC.search(question)) or not topic_phrases(question)
+    return bool(PRONOUN.search(question)) or not topic_phrases(question)
 
 
 # A why-question about something that happens asks for its cause; a heading on a topic's importance does not

@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 
+from bot.aspects import speaks_against
 from bot.candidates import Candidate
 from bot.shapes import Shape
 from bot.text import content_words
@@ -169,7 +170,6 @@ def score(
     lowered_question = question.lower()
     topic_words = set(content_words(" ".join(topic_phrases)))
     rest_words = set(content_words(" ".join(rest_phrases)))
-    opposite = {Shape.STRENGTHS: Shape.WEAKNESSES, Shape.WEAKNESSES: Shape.STRENGTHS}.get(shape)
     opposites = [b for a, b in OPPOSITES if a in lowered_question and b not in lowered_question]
     opposites += [a for a, b in OPPOSITES if b in lowered_question and a not in lowered_question]
     for candidate, words, mention in zip(candidates, matched, mentions, strict=True):
@@ -184,7 +184,7 @@ def score(
         value += CUE_WEIGHT * max((wanted.get(a, 0.0) for a in candidate.cue_aspects), default=0.0)
         if candidate.opens_section and from_heading:
             value += SECTION_OPENING_WEIGHT * from_heading  # a section's first sentence answers its heading
-        if opposite is not None and opposite in candidate.cue_aspects and shape not in candidate.cue_aspects:
+        if speaks_against(shape, candidate.cue_aspects):
             value -= OPPOSITE_ASPECT_PENALTY  # "The main advantages of ..." when the drawbacks were asked
         if rest_words and rest_words <= set(content_words(f"{candidate.section} {candidate.text}")):
             value += REST_WEIGHT  # names the part of the note that was asked about ("stratified")

@@ -7,7 +7,7 @@ wants a list. `shape_rules` recognises the shape, `question_parsing` finds the t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -51,4 +51,3 @@ class QuestionPlan:
     topics: tuple[str, ...] = ()
     about_article: bool = False
     reason: str = ""  # the rule that chose the shape, for debugging and tests
-    extras: dict[str, str] = field(default_factory=dict, compare=False)

@@ -68,13 +68,17 @@ class TopicLexicon:
     def __init__(self, names: dict[str, list[str]]) -> None:
         self._names = names  # slug -> display names (title first)
         self._entries: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        self._spelled: dict[str, list[str]] = defaultdict(list)  # slug -> its names' stems, " a b " for `mentions`
         for slug, display_names in names.items():
             for name in display_names:
                 for variant in _variants(name):
                     key = stems(variant)
                     if key and not (len(key) == 1 and key[0] in GENERIC_WORDS):
                         self._entries[key].add(slug)
+                        self._spelled[slug].append(f" {' '.join(key)} ")
         self._longest = max((len(k) for k in self._entries), default=0)
+        # Names of two or more words, with their words as a set: `find` skips those the text lacks a word of.
+        self._multi = [(key, frozenset(key), slugs) for key, slugs in self._entries.items() if len(key) >= 2]
 
     @classmethod
     def from_chunks(cls, chunks: list[Chunk]) -> TopicLexicon:
@@ -86,9 +90,6 @@ class TopicLexicon:
 
     def title(self, slug: str) -> str:
         return self._names.get(slug, [slug])[0]
-
-    def names(self, slug: str) -> list[str]:
-        return self._names.get(slug, [])
 
     def find(self, text: str) -> list[TopicMatch]:
         """Every note named in the text, longest names first; a name inside a longer matched name is dropped."""
@@ -103,8 +104,9 @@ class TopicLexicon:
                     found.append(TopicMatch(tuple(sorted(self._entries[key])), key, start))
                     covered |= span
         # A name's words in another order, close together: "metrics for a regression model" names regression metrics.
-        for key, slugs in self._entries.items():
-            if len(key) < 2 or any(key == m.phrase for m in found):
+        present = set(words)
+        for key, key_words, slugs in self._multi:
+            if not key_words <= present or any(key == m.phrase for m in found):
                 continue
             places = [i for i, w in enumerate(words) if w in key and i not in covered]
             if {words[i] for i in places} >= set(key) and places[-1] - places[0] <= len(key) + UNORDERED_SLACK:
@@ -134,14 +136,8 @@ class TopicLexicon:
 
     def mentions(self, slug: str, text: str) -> bool:
         """Whether the text names the note (any of its names, matched on stems)."""
-        words = stems(text)
-        joined = " " + " ".join(words) + " "
-        for name in self._names.get(slug, []):
-            for variant in _variants(name):
-                key = stems(variant)
-                if key and not (len(key) == 1 and key[0] in GENERIC_WORDS) and f" {' '.join(key)} " in joined:
-                    return True
-        return False
+        joined = " " + " ".join(stems(text)) + " "
+        return any(name in joined for name in self._spelled.get(slug, ()))
 
 
 def _variants(name: str) -> list[str]:
