@@ -46,9 +46,10 @@ class AnswerCache:
     def put(self, question: str, answer: Answer, turn: Turn | None) -> None:
         if self.size == 0:
             return
+        key = cache_key(question)
         with self._lock:
-            self._entries[cache_key(question)] = (answer.model_copy(deep=True), turn)
-            self._entries.move_to_end(cache_key(question))
+            self._entries[key] = (answer.model_copy(deep=True), turn)
+            self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 

@@ -108,7 +108,7 @@ class AnswerService:
         for part in parts:
             reading, vector, retrieval = self._read(part, memory)
             readings.append(PartReading(reading, vector, retrieval, refers_back(part)))
-            if memory is not None and len(parts) > 1 and retrieval.relevant:
+            if len(parts) > 1 and retrieval.relevant:
                 memory.add(self._turn(part, reading, retrieval))
         retrieved = time.perf_counter()
 
@@ -178,9 +178,8 @@ class AnswerService:
             return Turn(question, reading.standalone, None, (), reading.plan)
         slugs = tuple(dict.fromkeys(h.chunk.slug for h in retrieval.hits))
         named = next((t for t in reading.plan.topics if self.composer.knows_topic(t)), None)
-        topic = named or (reading.plan.topics[0] if reading.plan.topics else None)
-        if topic is None or not self.composer.knows_topic(topic):
-            topic = self.composer.lexicon.title(slugs[0]) if slugs else topic
+        # a topic the notes do not know is remembered by the title of the note it retrieved
+        topic = named or (self.composer.lexicon.title(slugs[0]) if slugs else next(iter(reading.plan.topics), None))
         return Turn(question, reading.standalone, topic, slugs, reading.plan)
 
     def _read(self, question: str, conversation: Conversation | None):
@@ -207,18 +206,16 @@ class AnswerService:
     def retrieve(self, question: str, top_k: int | None = None):
         """Retrieval for one question as the answering path does it (what `mlbot eval` measures)."""
         reading, _ = read_question(question, None, self.composer.knows_topic)
-        query = self.composer.lexicon.expand(reading.standalone)
-        vector = self.embedder.embed([query])[0]
         retriever = self.retriever
         if top_k is not None and top_k != self.config.retrieval.top_k:
             retriever = Retriever(self.index, self.embedder, replace(self.config.retrieval, top_k=top_k))
-        return retriever.retrieve(query, vector, skipped_tags(reading.plan))
+        return self._retrieve(reading, retriever)[1]
 
-    def _retrieve(self, reading: Reading):
+    def _retrieve(self, reading: Reading, retriever: Retriever | None = None):
         """The question's vector and passages; abbreviations are spelled out first ("ML" meets "machine learning")."""
         query = self.composer.lexicon.expand(reading.standalone)
         vector = self.embedder.embed([query])[0]
-        return vector, self.retriever.retrieve(query, vector, skipped_tags(reading.plan))
+        return vector, (retriever or self.retriever).retrieve(query, vector, skipped_tags(reading.plan))
 
     @staticmethod
     def _names_its_topic(reading, retrieval) -> bool:

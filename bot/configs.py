@@ -67,7 +67,6 @@ class EmbeddingConfig:
 
     model: str = ""
     int8: bool = True
-    threads: int = 0
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ def model_folder(model_path: str) -> tuple[Path, str]:
 class SentenceTransformerEmbedder:
     """The reference embedder, used to build the index: sentence-transformers on the model folder."""
 
-    def __init__(self, model_path: str = "", threads: int = 0) -> None:
+    def __init__(self, model_path: str = "") -> None:
         folder, self.name = model_folder(model_path)
         from sentence_transformers import SentenceTransformer
 
@@ -67,8 +67,7 @@ class SentenceTransformerEmbedder:
 class LeanEmbedder:
     """The same model and pooling without importing sentence-transformers: a fast start for answering."""
 
-    def __init__(self, model_path: str = "", threads: int = 0, int8: bool = False) -> None:
-
+    def __init__(self, model_path: str = "", int8: bool = False) -> None:
         from bot.bert_encoder import BertSentenceEncoder
 
         folder, self.name = model_folder(model_path)
@@ -85,7 +84,7 @@ def make_embedder(config: EmbeddingConfig, *, for_build: bool = False) -> Embedd
     """sentence-transformers writes the index; questions go through the lean encoder when the model is BERT-like."""
     if not for_build:
         try:
-            return LeanEmbedder(config.model, config.threads, config.int8)
+            return LeanEmbedder(config.model, int8=config.int8)
         except (ValueError, KeyError, OSError):
             pass  # not a BERT mean-pooling model: fall back to the reference
-    return SentenceTransformerEmbedder(config.model, config.threads)
+    return SentenceTransformerEmbedder(config.model)

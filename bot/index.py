@@ -80,10 +80,11 @@ def read_manifest(index_dir: Path) -> Manifest | None:
         return None
 
 
-def stale_report(knowledge_dir: Path, index_dir: Path) -> StaleReport:
+def stale_report(knowledge_dir: Path, index_dir: Path, manifest: Manifest | None = None) -> StaleReport:
     """Notes added, changed or removed since the last build, matched by their path inside the knowledge folder
-    (the same notes in a folder of another name are not stale); unreadable notes are named, not fatal."""
-    manifest = read_manifest(index_dir)
+    (the same notes in a folder of another name are not stale); unreadable notes are named, not fatal. A caller
+    that has just loaded the index passes its manifest instead of reading it again."""
+    manifest = manifest if manifest is not None else read_manifest(index_dir)
     current_rules = manifest is not None and manifest.chunker_version == CHUNKER_VERSION
     indexed = {
         same_note(k): (k, f.sha256 if current_rules else "") for k, f in (manifest.files if manifest else {}).items()

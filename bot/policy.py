@@ -157,12 +157,11 @@ _DEFENSIVE = re.compile(DEFENSIVE, re.IGNORECASE)
 def harmful_request(question: str) -> str | None:
     """The harm category a question asks for by the rules, or None when they let it through."""
     text = normalize(question).lower()
-    if _DEFENSIVE.search(text):
-        return None
-    for rule in RULES:
-        if all(pattern.search(text) for pattern in rule.needs):
-            return rule.category
-    return None
+    return None if _DEFENSIVE.search(text) else _rule_category(text)
+
+
+def _rule_category(text: str) -> str | None:
+    return next((rule.category for rule in RULES if all(p.search(text) for p in rule.needs)), None)
 
 
 class HarmPolicy:
@@ -182,8 +181,11 @@ class HarmPolicy:
 
     def check(self, question: str) -> str | None:
         """The harm category of a question, or None when it may be answered."""
-        category = harmful_request(question)
-        if category is not None or self._embedder is None or _DEFENSIVE.search(normalize(question).lower()):
+        text = normalize(question).lower()
+        if _DEFENSIVE.search(text):
+            return None
+        category = _rule_category(text)
+        if category is not None or self._embedder is None:
             return category
         similarity = self._vectors @ self._embedder.embed([question])[0]
         best_harmful = int(np.argmax(np.where(self._harmful, similarity, -np.inf)))

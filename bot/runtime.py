@@ -90,10 +90,10 @@ def load_service(settings: Settings, *, with_generator: bool = True) -> LiveServ
     from bot.answering import AnswerService
     from bot.embedding import make_embedder
     from bot.generation import ExtractiveGenerator, make_generator
-    from bot.index import load_index, stale_report
+    from bot.index import stale_report
 
     index = load_index(settings.index_dir)  # fails fast, before any model loads
-    stale = stale_report(settings.knowledge_dir, settings.index_dir)
+    stale = stale_report(settings.knowledge_dir, settings.index_dir, index.manifest)
     embedder = make_embedder(settings.embedding())
     if stale.stale:
         count = len(stale.added) + len(stale.changed) + len(stale.removed)

