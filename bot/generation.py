@@ -173,7 +173,9 @@ class OpenAICompatibleGenerator:
             wait = self._paused_until - self._clock()
             raise GeneratorUnavailable(f"inference server failed just now; trying it again in {wait:.0f} s")
         try:
-            yield from self._completion(messages, max_new_tokens, prefix)
+            for piece in self._completion(messages, max_new_tokens, prefix):
+                self._failures = 0  # the server answers; a reader may stop before the end (one sentence is enough)
+                yield piece
         except GeneratorUnavailable:
             self._failures += 1
             if self._failures >= self.FAILURES_TO_OPEN:

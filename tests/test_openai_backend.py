@@ -116,6 +116,24 @@ def test_a_failing_server_is_skipped_for_a_while_then_tried_again():
         list(generator.stream(messages, 20))
 
 
+def test_failures_count_only_in_a_row_even_when_a_good_reply_is_not_read_to_the_end(server):
+    """The bot stops reading after the sentence it needs, so a healthy reply closed early must clear the count."""
+    generator = OpenAICompatibleGenerator(settings_for(server, openai_timeout_s=0.3).generation())
+    messages = [{"role": "user", "content": "hi"}]
+    CompletionHandler.delay = 2.0
+    with pytest.raises(GeneratorUnavailable):
+        list(generator.stream(messages, 20))
+    CompletionHandler.delay = 0.0
+    reply = generator.stream(messages, 20)
+    assert next(reply).strip() == "Hello"
+    reply.close()
+    CompletionHandler.delay = 2.0
+    with pytest.raises(GeneratorUnavailable):
+        list(generator.stream(messages, 20))
+    CompletionHandler.delay = 0.0
+    assert "".join(generator.stream(messages, 20)).strip() == "Hello world. Second sentence."  # not paused
+
+
 def test_answer_falls_back_to_quotes_with_one_warning(tmp_path, fake_embedder, caplog):
     from bot.index import build_index, load_index
     from tests.test_composition import NOTES
