@@ -108,6 +108,7 @@ def configure_logging() -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
     for name, level in (("mlbot", logging.INFO), ("discord", logging.WARNING)):
         logger = logging.getLogger(name)
+        logger.handlers.clear()  # the CLI's `mlbot: ...` warning lines would print each warning a second time
         logger.addHandler(handler)
         logger.setLevel(level)
         logger.propagate = False

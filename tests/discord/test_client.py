@@ -54,3 +54,20 @@ async def test_commands_sync_on_start_per_guild_when_a_dev_guild_is_set(tmp_path
     assert bot.queue.serving  # the queue is served from the start
     await bot.close()
     assert not bot.queue.serving  # and stops with the bot
+
+
+def test_the_discord_front_end_prints_each_warning_once():
+    import logging
+
+    from bot.cli_common import show_warnings
+    from bot.discord import configure_logging
+
+    loggers = [logging.getLogger(name) for name in ("mlbot", "discord")]
+    saved = [(logger, logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
+    try:
+        show_warnings()  # what `mlbot` does before any command
+        configure_logging()  # what `mlbot discord` does next
+        assert len(logging.getLogger("mlbot").handlers) == 1
+    finally:
+        for logger, handlers, level, propagate in saved:
+            logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
