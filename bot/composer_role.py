@@ -72,14 +72,17 @@ def compose_role(writer: ModelWriter, given: RoleInput) -> RoleReport:
         one=False,
     )
     written: list[Written] = [report.sentences[0]]
+    kept_vectors = []  # of the model's kept sentences, each embedded once
     for sentence, cited in parse_cited(reply, len(facts)):
         report.tried += 1
         sources = [facts[i] for i in cited if i > 0] or facts[1:]
-        support = writer.checked(sentence, sources)
-        if support is None or any(writer.repeats(sentence, w.units[0]) for w in written if not w.generated):
+        vector = writer.embed(sentence)
+        support = writer.checked(sentence, vector, sources)
+        if support is None or any(writer.repeats(vector, w.units[0]) for w in written if not w.generated):
             report.rejected.append((sentence, [f.text for f in sources]))
             continue
         report.kept += 1
+        kept_vectors.append(vector)
         written.append(Written(sentence, [sources[i] for i in support], generated=True))
     if report.tried:
         # The plan's other quoted sentences keep the answer complete where the model covered less than the plan.
@@ -89,7 +92,7 @@ def compose_role(writer: ModelWriter, given: RoleInput) -> RoleReport:
             if len(written) >= len(plan):
                 break
             unit = quote.units[0]
-            if id(unit) not in used and not any(writer.repeats(w.text, unit) for w in written if w.generated):
+            if id(unit) not in used and not any(writer.repeats(vector, unit) for vector in kept_vectors):
                 written.append(quote)
         report.sentences = written
     return report

@@ -149,10 +149,9 @@ def read_config(path: Path, *, required: bool = False) -> dict:
 def read_json(path: Path) -> dict:
     """A JSON object from a file, or {} when the file is missing or damaged (a cache that can be rebuilt)."""
     try:
-        value = json.loads(path.read_text())
-    except (OSError, ValueError):
+        return read_config(path)
+    except ValueError:
         return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _file_digest(path: Path) -> str:

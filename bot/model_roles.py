@@ -40,8 +40,9 @@ def _written_from(
     if sentence is None:
         return None
     report.tried = 1
-    support = writer.checked(sentence, facts)
-    if support is None or (avoid is not None and writer.repeats(sentence, avoid)):
+    vector = writer.embed(sentence)
+    support = writer.checked(sentence, vector, facts)
+    if support is None or (avoid is not None and writer.repeats(vector, avoid)):
         report.rejected.append((sentence, [f.text for f in facts]))
         return None
     report.kept = 1
@@ -71,7 +72,6 @@ def lead_role(writer: ModelWriter, given: RoleInput) -> RoleReport:
     if written is None:
         return report
     used = {id(unit) for unit in written.units}
-    report.lead_replaced = True
     report.sentences = [written, *(w for w in report.sentences if id(w.units[0]) not in used)]
     return report
 

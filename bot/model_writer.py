@@ -41,7 +41,6 @@ class RoleReport:
     sentences: list[Written]
     tried: int = 0  # model sentences generated
     kept: int = 0  # ... and kept by the guard
-    lead_replaced: bool = False  # the shown lead is a model sentence (role "lead")
     rejected: list[tuple[str, list[str]]] = field(default_factory=list)  # model sentences turned down, with facts
 
 
@@ -105,15 +104,19 @@ class ModelWriter:
             self._warned.add(str(error))
             log.warning("%s; answering extractively", error)
 
-    def checked(self, sentence: str, units: list[Candidate]) -> list[int] | None:
+    def embed(self, sentence: str) -> np.ndarray:
+        """A written sentence's vector, embedded once for the guard and the repeat checks."""
+        return self.embedder.embed([sentence])[0]
+
+    def checked(self, sentence: str, vector: np.ndarray, units: list[Candidate]) -> list[int] | None:
         """The indices of the units that support the sentence, or None when the guard rejects it."""
         facts = [Fact(u.text, u.vector, u.chunk_id) for u in units]
-        vector = self.embedder.embed([sentence])[0]
         verdict = self.guard.check(sentence, facts, vector)
         return verdict.facts if verdict.supported else None
 
-    def repeats(self, sentence: str, other: Candidate) -> bool:
-        return float(np.dot(self.embedder.embed([sentence])[0], other.vector)) >= SAME_AS_LEAD
+    @staticmethod
+    def repeats(vector: np.ndarray, other: Candidate) -> bool:
+        return float(np.dot(vector, other.vector)) >= SAME_AS_LEAD
 
 
 def quoted(units: list[Candidate], texts: list[str]) -> list[Written]:
