@@ -42,9 +42,7 @@ def index_build(full: bool, as_json: bool) -> None:
     if as_json:
         click.echo(report.model_dump_json())
         return
-    for label, paths in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
-        for path in paths:
-            click.echo(f"  {label:8} {path}")
+    _echo_changes(report)
     click.echo(report.summary())
 
 
@@ -69,9 +67,7 @@ def index_status() -> None:
         f"index: {manifest.chunk_count} chunks from {len(manifest.files)} notes, {manifest.index_type}, "
         f"{manifest.embedder}, built {manifest.built_at:%Y-%m-%d %H:%M} UTC"
     )
-    for label, paths in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
-        for path in paths:
-            click.echo(f"  {label:8} {path}")
+    _echo_changes(report)
     if report.stale:
         click.echo("stale: run `mlbot index build`")
         sys.exit(1)
@@ -135,3 +131,10 @@ def import_source(path: Path, guide: str, out: Path) -> None:
     except (OSError, UnicodeDecodeError) as error:
         fail(f"cannot convert {path} to {out}: {error}")
     click.echo(f"wrote {out}")
+
+
+def _echo_changes(report) -> None:
+    """The notes a build or status found added, changed or removed, one per line."""
+    for label, paths in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
+        for path in paths:
+            click.echo(f"  {label:8} {path}")

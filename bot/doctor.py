@@ -7,7 +7,7 @@ settings name), so `doctor` answers in a second or two and can run before `mlbot
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,10 +126,10 @@ def _cache(settings: Settings) -> Iterator[Check]:
 
 
 def _threads(settings: Settings) -> Iterator[Check]:
-    from bot.runtime import available_cpus
+    from bot.runtime import available_cpus, compute_threads
 
     cores = available_cpus()
-    threads = settings.generator_threads or cores
+    threads = compute_threads(settings)
     found = f"{threads} compute threads on {cores} usable cores"
     yield Check("threads", threads <= cores, found, "set MLBOT_GENERATOR_THREADS to at most the usable cores")
 
@@ -143,5 +143,5 @@ def _discord(settings: Settings) -> Iterator[Check]:
         yield Check("discord", False, problem, "fix the shard settings")
 
 
-def report_lines(checks: list[Check], mark: Callable[[bool], str] = lambda ok: "ok " if ok else "FIX") -> list[str]:
-    return [f"{mark(c.ok)} {c.name:9} {c.found}" + ("" if c.ok else f" -> {c.fix}") for c in checks]
+def report_lines(checks: list[Check]) -> list[str]:
+    return [f"{'ok ' if c.ok else 'FIX'} {c.name:9} {c.found}" + ("" if c.ok else f" -> {c.fix}") for c in checks]

@@ -118,7 +118,6 @@ class EvalConversation(BaseModel):
 
 
 class ConversationResult(BaseModel):
-    conversations: int = 0
     turns: int = 0
     right: int = 0
     wrong: list[str] = []
@@ -133,7 +132,7 @@ def evaluate_conversations(service, conversations: list[EvalConversation]) -> Co
     an off-topic turn is declined)."""
     from bot.conversation import Conversation
 
-    result = ConversationResult(conversations=len(conversations))
+    result = ConversationResult()
     for item in conversations:
         memory = Conversation(max_turns=service.config.history_turns)
         for turn in item.turns:

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ValidationError
 
 from bot.models import Answer
+from bot.text import clip
 
 Vote = Literal["up", "down"]
 
@@ -128,11 +129,6 @@ def render(summary: FeedbackSummary, path: Path, top: int = 10) -> str:
     if summary.recent_down:
         lines += ["", "latest thumbs-down:"]
         for vote in summary.recent_down:
-            lines.append(f"  {vote.time:%Y-%m-%d %H:%M}  Q: {_clip(vote.question, 100)}")
-            lines.append(f"  {'':16}  A: {_clip(vote.answer, 100)}")
+            lines.append(f"  {vote.time:%Y-%m-%d %H:%M}  Q: {clip(vote.question, 100)}")
+            lines.append(f"  {'':16}  A: {clip(vote.answer, 100)}")
     return "\n".join(lines)
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

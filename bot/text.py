@@ -58,6 +58,12 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
 
 
+def clip(text: str, limit: int) -> str:
+    """The text on one line, cut to `limit` characters with an ellipsis (Discord fields, vote summaries)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match 'networks' with 'network' and 'learns' with 'learning'."""
     for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "es", "ed", "ly", "s"):

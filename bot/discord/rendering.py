@@ -14,7 +14,7 @@ import discord
 
 from bot.discord.queue import Refusal, RefusalKind
 from bot.models import About, Answer, BuildReport, Source
-from bot.text import split_sentences, strip_format_characters
+from bot.text import clip, split_sentences, strip_format_characters
 
 MESSAGE_LIMIT = 2000  # Discord's limit on a message's content
 EMBED_NAME_LIMIT = 256  # Discord's limit on an embed field's name
@@ -136,11 +136,6 @@ def _cut(text: str, limit: int) -> list[str]:
     return [*pieces, text] if text else pieces
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 # --- sources and threads --------------------------------------------------------------------------------------------
 
 
@@ -148,9 +143,9 @@ def source_quote(source: Source, answer: Answer) -> str:
     """The answer's own sentence when it was quoted from this passage, else the passage's opening sentence."""
     for sentence in answer.sentences:
         if sentence.text and sentence.text in source.text:
-            return _clip(sentence.text, QUOTE_CHARS)
+            return clip(sentence.text, QUOTE_CHARS)
     opening = split_sentences(source.text)
-    return _clip(opening[0] if opening else source.text, QUOTE_CHARS)
+    return clip(opening[0] if opening else source.text, QUOTE_CHARS)
 
 
 def sources_embed(answer: Answer) -> discord.Embed | None:
@@ -162,7 +157,7 @@ def sources_embed(answer: Answer) -> discord.Embed | None:
     for number, source in enumerate(answer.sources[:EMBED_SOURCES], 1):
         mark = "✓ " if source.id in cited else ""
         embed.add_field(
-            name=_clip(f"{mark}{number}. {source.title}", EMBED_NAME_LIMIT),
+            name=clip(f"{mark}{number}. {source.title}", EMBED_NAME_LIMIT),
             value=f"> {source_quote(source, answer)}\n`{source.source}` · similarity {source.score:.2f}",
             inline=False,
         )
@@ -174,4 +169,4 @@ def sources_embed(answer: Answer) -> discord.Embed | None:
 def thread_name(question: str) -> str:
     """The question, without raw mention markup such as <@123> or invisible format characters (a right-to-left
     override would flip the thread list), short enough for a thread's name."""
-    return _clip(_MENTION_MARKUP.sub("", strip_format_characters(question)), THREAD_NAME_CHARS) or "question"
+    return clip(_MENTION_MARKUP.sub("", strip_format_characters(question)), THREAD_NAME_CHARS) or "question"

@@ -95,6 +95,15 @@ def mention(bot: MLBot, text: str) -> str:
 # --- slash commands, through their callbacks ----------------------------------------------------------------------
 
 
+async def ask_by_mention(bot: MLBot, text: str, channel=0) -> discord.Thread:
+    """Mention the bot with a question (in dpytest's first channel unless told), let it answer, and return the
+    one thread it opened."""
+    await dpytest.message(mention(bot, text), channel=channel)
+    await settle(bot)
+    (thread,) = bot_threads(bot)
+    return thread
+
+
 async def slash_bot(tmp_path: Path, service=None, rebuild=None, **overrides) -> MLBot:
     """A bot that is never connected: its commands are called directly with fake interactions."""
     extra = {"rebuild": rebuild} if rebuild else {}

@@ -11,7 +11,7 @@ import discord.ext.test as dpytest
 
 from bot.discord.rendering import BUSY
 from bot.discord.replies import FeedbackView
-from tests.discord.harness import bot_messages, bot_threads, mention, settle, slash_bot, start
+from tests.discord.harness import ask_by_mention, bot_messages, bot_threads, mention, settle, slash_bot, start
 from tests.fakes import OFF_TOPIC_DECLINE, FakeInteraction, FakeService, assert_no_pings, slash
 
 # --- mentions, DMs and follow-ups -----------------------------------------------------------------------------------
@@ -21,10 +21,7 @@ async def test_mention_is_answered_in_a_thread_with_sources(tmp_path, running, p
     bot = await start(tmp_path, FakeService())
     running.append(bot)
     channel = dpytest.get_config().channels[0]
-    await dpytest.message(mention(bot, "What is dropout?"), channel=channel)
-    await settle(bot)
-
-    (thread,) = bot_threads(bot)
+    thread = await ask_by_mention(bot, "What is dropout?", channel)
     assert thread.name == "What is dropout?"
     assert bot_messages(channel) == []  # the channel stays clean; the answer lives in the thread
     (answer,) = bot_messages(thread)
@@ -79,9 +76,7 @@ async def test_at_everyone_alone_does_not_summon_the_bot(tmp_path, running):
 async def test_off_topic_question_gets_a_polite_decline_without_sources(tmp_path, running):
     bot = await start(tmp_path, FakeService())
     running.append(bot)
-    await dpytest.message(mention(bot, "What is the capital of Australia?"))
-    await settle(bot)
-    (thread,) = bot_threads(bot)
+    thread = await ask_by_mention(bot, "What is the capital of Australia?")
     (reply,) = bot_messages(thread)
     assert reply["content"] == OFF_TOPIC_DECLINE
     assert not reply.get("embeds")
@@ -161,9 +156,7 @@ async def test_a_failing_service_still_answers_the_member(tmp_path, running):
 
     bot = await start(tmp_path, BrokenService())
     running.append(bot)
-    await dpytest.message(mention(bot, "What is dropout?"))
-    await settle(bot)
-    (thread,) = bot_threads(bot)
+    thread = await ask_by_mention(bot, "What is dropout?")
     assert bot_messages(thread)[-1]["content"].startswith("Sorry, something went wrong")
 
 

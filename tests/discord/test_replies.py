@@ -10,7 +10,7 @@ import discord.ext.test as dpytest
 
 from bot.discord.rendering import MESSAGE_LIMIT
 from bot.models import Answer, AnswerSentence
-from tests.discord.harness import bot_messages, bot_threads, mention, settle, slash_bot, start
+from tests.discord.harness import ask_by_mention, bot_messages, slash_bot, start
 from tests.fakes import FakeInteraction, FakeService, slash
 
 
@@ -18,9 +18,7 @@ async def test_answer_is_streamed_by_editing_one_message(tmp_path, running, payl
     bot = await start(tmp_path, FakeService(delay=0.3))
     running.append(bot)
     channel = dpytest.get_config().channels[0]
-    await dpytest.message(mention(bot, "What is dropout?"), channel=channel)
-    await settle(bot)
-    (thread,) = bot_threads(bot)
+    thread = await ask_by_mention(bot, "What is dropout?", channel)
     assert len(bot_messages(thread)) == 1
     contents = [p["content"] for p in payloads if "content" in p]
     assert contents[0].endswith("…")  # the partial answer, then the whole one in the same message
@@ -60,9 +58,7 @@ async def test_streamed_edits_keep_to_the_edit_interval(tmp_path):
 async def test_long_answers_are_split_at_sentence_boundaries(tmp_path, running):
     bot = await start(tmp_path, FakeService())
     running.append(bot)
-    await dpytest.message(mention(bot, "Give me a long answer about regularisation"))
-    await settle(bot)
-    (thread,) = bot_threads(bot)
+    thread = await ask_by_mention(bot, "Give me a long answer about regularisation")
     parts = bot_messages(thread)
     assert len(parts) >= 3
     assert all(0 < len(p["content"]) <= MESSAGE_LIMIT for p in parts)
@@ -86,9 +82,7 @@ async def test_long_slash_answers_continue_in_follow_ups_with_the_sources_last(t
 async def test_everyone_in_a_question_pings_nobody(tmp_path, running, payloads):
     bot = await start(tmp_path, FakeService())
     running.append(bot)
-    await dpytest.message(mention(bot, "@everyone what is ML? <@&123456789012345678>"))
-    await settle(bot)
-    (thread,) = bot_threads(bot)
+    thread = await ask_by_mention(bot, "@everyone what is ML? <@&123456789012345678>")
     (answer,) = bot_messages(thread)
     assert "@everyone" in answer["content"]  # the fake service echoes the question...
     assert payloads and all(p.get("allowed_mentions") == {"parse": []} for p in payloads)  # ...and nobody is pinged
