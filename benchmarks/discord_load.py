@@ -53,7 +53,8 @@ def real_service():
 def judged_questions(count: int, distinct: int = 0) -> list[str]:
     """`count` questions from the judged set; with `distinct`, only that many different ones, asked in turn."""
     lines = (ROOT / "tests" / "data" / "judged.jsonl").read_text(encoding="utf-8").splitlines()
-    asked = [json.loads(line)["question"] for line in lines if line.strip() and not json.loads(line).get("history")]
+    records = [json.loads(line) for line in lines if line.strip()]
+    asked = [record["question"] for record in records if not record.get("history")]
     asked = asked[:distinct] if distinct else asked
     return [asked[i % len(asked)] for i in range(count)]
 

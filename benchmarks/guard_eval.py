@@ -38,14 +38,13 @@ def main() -> None:
     embedder = make_embedder(settings.embedding())
     pairs = [(r["sentence"], r["facts"]) for r in rows]
     truth = [r["label"] == "supported" for r in rows]
-    verdicts = guard_verdicts(embedder, settings.guard(), pairs)
+    # does a stricter guard reach the precision asked for? (at what recall)
+    sweep = [(s, o) for s in SWEEP_SIMILARITY for o in SWEEP_OVERLAP] if arguments.sweep else []
+    configs = [settings.guard(), *(replace(settings.guard(), min_similarity=s, min_overlap=o) for s, o in sweep)]
+    verdicts, *stricter = guard_verdicts(embedder, configs, pairs)
     print(f"{len(rows)} labelled sentences ({sum(truth)} supported): {_summary(verdicts, truth)}")
-    if arguments.sweep:  # does a stricter guard reach the precision asked for? (at what recall)
-        for similarity in SWEEP_SIMILARITY:
-            for overlap in SWEEP_OVERLAP:
-                config = replace(settings.guard(), min_similarity=similarity, min_overlap=overlap)
-                stricter = guard_verdicts(embedder, config, pairs)
-                print(f"  min_similarity {similarity}, min_overlap {overlap}: {_summary(stricter, truth)}")
+    for (similarity, overlap), found in zip(sweep, stricter, strict=True):
+        print(f"  min_similarity {similarity}, min_overlap {overlap}: {_summary(found, truth)}")
     if arguments.show:
         for row, verdict, label in zip(rows, verdicts, truth, strict=True):
             if verdict.supported != label:

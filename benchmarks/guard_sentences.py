@@ -32,6 +32,7 @@ def main() -> None:
     from bot.embedding import make_embedder
     from bot.generation import make_generator
     from bot.index import load_index
+    from bot.runtime import prepare_process
     from bot.settings import Settings
 
     questions = []
@@ -39,6 +40,7 @@ def main() -> None:
         lines = [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line]
         questions += lines[: arguments.limit or None]
     base = Settings()
+    prepare_process(base)  # threads and OpenMP waiting as the bot sets them, before any model loads
     index, embedder = load_index(base.index_dir), make_embedder(base.embedding())
     generators = {}
     seen = set()

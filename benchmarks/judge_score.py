@@ -36,7 +36,7 @@ def main() -> None:
             if not match or match.group(1) not in key or match.group(1) in seen:
                 continue
             seen.add(match.group(1))
-            correct, direct, complete, readable, total = map(int, match.group(2, 3, 4, 5, 6))
+            correct, direct, complete, readable = map(int, match.group(2, 3, 4, 5))
             entry = key[match.group(1)]
             for version in entry.get("versions") or [entry["version"]]:  # one judged copy, credited to each
                 scores[version].append(

@@ -34,11 +34,13 @@ def main() -> None:
     from bot.embedding import make_embedder
     from bot.generation import make_generator
     from bot.index import load_index
+    from bot.runtime import prepare_process
     from bot.settings import Settings
 
     items = [json.loads(line) for line in arguments.questions.read_text(encoding="utf-8").splitlines() if line]
     arguments.out.mkdir(parents=True, exist_ok=True)
     base = Settings()
+    prepare_process(base)  # threads and OpenMP waiting as the bot sets them, before any model loads
     index = load_index(base.index_dir)
     embedder = make_embedder(base.embedding())
     generators = {}

@@ -219,12 +219,17 @@ def _same_sides(sentence: str, source: str, marker: str) -> bool:
     return not moved_forward and not moved_back
 
 
-def guard_verdicts(embedder: Embedder, config: GuardConfig, items: list[tuple[str, list[str]]]) -> list[Verdict]:
-    """The guard's verdict on each (sentence, facts) pair, as the answering service would check it."""
-    guard = GroundingGuard(embedder, config.min_similarity, config.min_overlap)
-    verdicts = []
+def guard_verdicts(
+    embedder: Embedder, configs: list[GuardConfig], items: list[tuple[str, list[str]]]
+) -> list[list[Verdict]]:
+    """The guard's verdict on each (sentence, facts) pair under each config, as the answering service would check
+    it; every sentence and fact list is embedded once, however many configs are compared."""
+    guards = [GroundingGuard(embedder, config.min_similarity, config.min_overlap) for config in configs]
+    verdicts: list[list[Verdict]] = [[] for _ in configs]
     for sentence, texts in items:
         vectors = embedder.embed(texts) if texts else []
         facts = [Fact(text, vector, str(i)) for i, (text, vector) in enumerate(zip(texts, vectors, strict=True))]
-        verdicts.append(guard.check(sentence, facts))
+        vector = embedder.embed([sentence])[0]
+        for guard, found in zip(guards, verdicts, strict=True):
+            found.append(guard.check(sentence, facts, vector))
     return verdicts
