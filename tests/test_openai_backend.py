@@ -32,13 +32,13 @@ class CompletionHandler(BaseHTTPRequestHandler):
                 self.wfile.write(bytes([byte]))
                 self.wfile.flush()
                 time.sleep(TRICKLE_S)
-        except OSError:  # the client gave up, as it should
+            for word in self.reply.split(" "):
+                chunk = {"choices": [{"delta": {"content": word + " "}}]}
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.flush()
+            self.wfile.write(b"data: [DONE]\n\n")
+        except OSError:  # the client gave up (a timeout, or it read all it needed), as it should
             return
-        for word in self.reply.split(" "):
-            chunk = {"choices": [{"delta": {"content": word + " "}}]}
-            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-            self.wfile.flush()
-        self.wfile.write(b"data: [DONE]\n\n")
 
     def log_message(self, *args):
         pass
