@@ -6,7 +6,11 @@ Planning decides what to say; this decides how it reads, so a front end gets one
 
 from __future__ import annotations
 
+import numpy as np
+
 from bot.candidates import Candidate
+from bot.index import LoadedIndex
+from bot.models import AnswerSentence, Source
 from bot.redundancy import redundant
 
 PART_UNITS = 2  # sentences (or lists) each part of a two-part question gets at least
@@ -62,3 +66,28 @@ def join(texts: list[str]) -> str:
         else:
             out += " " + text
     return out
+
+
+def cited_sources(
+    index: LoadedIndex, hits, sentences: list[AnswerSentence], units, query_vector: np.ndarray
+) -> list[Source]:
+    """The passages the answer cites, in answer order, then the other retrieved passages by rank."""
+    dense = {h.position: h.dense for h in hits}
+    cited = {cid for s in sentences for cid in s.source_ids}
+    positions = [u.position for u in units if u.chunk_id in cited]
+    positions += [h.position for h in hits]
+    sources = []
+    for position in dict.fromkeys(positions):
+        chunk = index.chunks[position]
+        if position not in dense:
+            dense[position] = float(index.chunk_vectors[position] @ query_vector)
+        sources.append(
+            Source(
+                id=chunk.id,
+                source=chunk.source,
+                title=chunk.heading,
+                score=round(dense[position], 4),
+                text=chunk.text,
+            )
+        )
+    return sources

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.answer_cache import AnswerCache
-from bot.answer_text import join, merge_parts, render
+from bot.answer_text import cited_sources, join, merge_parts, render
 from bot.composition import Composer, Composition, skipped_tags
 from bot.configs import AnsweringConfig
 from bot.conversation import Conversation, Reading, Turn, read_question
@@ -20,11 +20,12 @@ from bot.grounding import GroundingGuard
 from bot.index import LoadedIndex
 from bot.model_roles import ROLES
 from bot.model_writer import ModelWriter, RoleInput, RoleReport, quoted
-from bot.models import About, Answer, AnswerSentence, Retrieval, Source
+from bot.models import About, Answer, AnswerSentence, Retrieval
 from bot.policy import DECLINE, HarmPolicy
 from bot.question_parsing import refers_back, split_parts, topic_words
 from bot.retrieval import Retriever
 from bot.text import content_words, validate_question
+from bot.topics import GENERIC_STEMS
 
 log = logging.getLogger("mlbot.answers")
 
@@ -109,7 +110,7 @@ class AnswerService:
             reading, vector, retrieval = self._read(part, memory)
             readings.append(PartReading(reading, vector, retrieval, refers_back(part)))
             if len(parts) > 1 and retrieval.relevant:
-                memory.add(self._turn(part, reading, retrieval))
+                memory.add(self._turn(part, reading, retrieval, within_message=True))
         retrieved = time.perf_counter()
 
         answered = [r for r in readings if r.retrieval.relevant]
@@ -172,14 +173,24 @@ class AnswerService:
             role=self.config.model_role if self.writer is not None else "off",
         )
 
-    def _turn(self, question: str, reading: Reading, retrieval: Retrieval) -> Turn:
-        """What a follow-up needs of this turn: the topic as the user named it, and the notes it retrieved."""
+    def _turn(self, question: str, reading: Reading, retrieval: Retrieval, within_message: bool = False) -> Turn:
+        """What a follow-up needs of this turn: the topic as the user named it, and the notes it retrieved.
+
+        Within one message (`within_message`), "how do I fix it?" after "is 99% train but 70% test accuracy bad?" is
+        about the user's own phrase even where no note is named by it."""
         if not retrieval.relevant:
             return Turn(question, reading.standalone, None, (), reading.plan)
         slugs = tuple(dict.fromkeys(h.chunk.slug for h in retrieval.hits))
         named = next((t for t in reading.plan.topics if self.composer.knows_topic(t)), None)
-        # a topic the notes do not know is remembered by the title of the note it retrieved
-        topic = named or (self.composer.lexicon.title(slugs[0]) if slugs else next(iter(reading.plan.topics), None))
+        # a phrase of generic words only ("the model") carries nothing; then, as between messages, a topic the notes
+        # do not know is remembered by the title of the note it retrieved
+        phrase = next((t for t in reading.plan.topics if set(content_words(t)) - GENERIC_STEMS), None)
+        phrase = phrase if within_message else None
+        topic = (
+            named
+            or phrase
+            or (self.composer.lexicon.title(slugs[0]) if slugs else next(iter(reading.plan.topics), None))
+        )
         return Turn(question, reading.standalone, topic, slugs, reading.plan)
 
     def _read(self, question: str, conversation: Conversation | None):
@@ -222,7 +233,7 @@ class AnswerService:
         if not retrieval.hits:
             return False
         top = retrieval.hits[0].chunk
-        named = set(content_words(" ".join(reading.plan.topics)))
+        named = set(content_words(" ".join(reading.plan.topics))) - GENERIC_STEMS  # "Is it a useful metric?"
         return bool(named & set(content_words(" ".join([top.title, *top.heading_path]))))
 
     def _compose(self, question: str, parts: list[PartReading], on_text) -> Answer:
@@ -257,7 +268,9 @@ class AnswerService:
             answer=join([s.text for s in kept]),
             refused=False,
             sentences=kept,
-            sources=self._sources([h for p in parts for h in p.retrieval.hits], kept, used, parts[0].vector),
+            sources=cited_sources(
+                self.index, [h for p in parts for h in p.retrieval.hits], kept, used, parts[0].vector
+            ),
             mode="mixed" if report.kept else "extractive",
             shape="+".join(p.reading.plan.shape.value for p in parts),
             generated_sentences=report.tried,
@@ -281,25 +294,3 @@ class AnswerService:
             render=render,
         )
         return ROLES[self.config.model_role](self.writer, given)
-
-    def _sources(self, hits, sentences: list[AnswerSentence], units, query_vector) -> list[Source]:
-        """The passages the answer cites, in answer order, then the other retrieved passages by rank."""
-        dense = {h.position: h.dense for h in hits}
-        cited = {cid for s in sentences for cid in s.source_ids}
-        positions = [u.position for u in units if u.chunk_id in cited]
-        positions += [h.position for h in hits]
-        sources = []
-        for position in dict.fromkeys(positions):
-            chunk = self.index.chunks[position]
-            if position not in dense:
-                dense[position] = float(self.index.chunk_vectors[position] @ query_vector)
-            sources.append(
-                Source(
-                    id=chunk.id,
-                    source=chunk.source,
-                    title=chunk.heading,
-                    score=round(dense[position], 4),
-                    text=chunk.text,
-                )
-            )
-        return sources

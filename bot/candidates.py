@@ -29,6 +29,11 @@ LEANS_BACK = re.compile(
     r"|\b(?:other|another|the same|these|those|such|further)\b",
     re.IGNORECASE,
 )
+# "Check that labels line up ...": an item of a checklist reads as an order outside its list.
+IMPERATIVE_ITEM = re.compile(
+    r"^(?:check|try|add|remove|make|keep|lower|raise|avoid|compare|clip|reduce|increase|overfit|pick|choose|wrap)\b",
+    re.IGNORECASE,
+)
 ITEM_LABEL = re.compile(r"^[^:]{1,40}:\s")  # "Adam: ..." names a list item; the clause is not a sentence
 
 
@@ -123,7 +128,11 @@ def gather(index: LoadedIndex, positions: list[int]) -> list[Candidate]:
                     dependent=bool(DEPENDENT_OPENING.match(sentence)),
                     leans_back=bool(LEANS_BACK.search(" ".join(sentence.split()[:LEANS_BACK_WORDS]))),
                     item_fragment=i in items
-                    and (bool(ITEM_LABEL.match(sentence)) or sentence[-1:] not in ".!?" or i in ordered_items),
+                    and (
+                        bool(ITEM_LABEL.match(sentence) or IMPERATIVE_ITEM.match(sentence))
+                        or sentence[-1:] not in ".!?"
+                        or i in ordered_items
+                    ),
                     opens_note=rank_in_note[chunk.id] == 0 and i == 0 and not section,
                     opens_section=bool(section) and section != (chunk.section_of(i - 1) if i else previous_section),
                 )

@@ -129,8 +129,11 @@ class Composer:
     def keep_to_subject(self, compositions: list[Composition], leans_back: list[bool]) -> None:
         """The parts of one message share its subject: "What is TF-IDF? How is it useful for text
         classification?" is answered from the TF-IDF note, not from the classification note's uses. A part that
-        leans on an earlier one is planned again from the first part's notes (a comparison keeps its sides')."""
-        subject = {slug for topic in compositions[0].topics for slug in topic.slugs}
+        leans on an earlier one is planned again from the notes the first part was answered from (its topic's
+        notes when it has no units), so a misread topic phrase does not pull the rest off subject; a comparison
+        keeps its sides'."""
+        first = compositions[0]
+        subject = {u.slug for u in first.units} or {slug for topic in first.topics for slug in topic.slugs}
         for composition, leaning in zip(compositions[1:], leans_back[1:], strict=True):
             own = [c for c in composition.candidates if c.slug in subject]
             if leaning and own and composition.plan.shape != Shape.COMPARISON:

@@ -2,7 +2,8 @@
 
 - a definition leads with the topic's defining sentence, then its most relevant facts;
 - an aspect question (uses, drawbacks, why, how to, ...) leads with a sentence that speaks to that aspect;
-- a comparison leads with a sentence naming both sides, then gives each side its own sentence;
+- a comparison leads with a sentence naming both sides, then gives each side its own sentence, unless a note's
+  list sets all the sides side by side;
 - a list or steps question is answered with a list from the notes, kept whole;
 - a yes/no question leads with the sentence that settles it.
 Every sentence is about the question's topic, none repeats another, and a sentence that leans on the one
@@ -12,27 +13,33 @@ before it ("This is why ...") comes only right after that sentence.
 from __future__ import annotations
 
 from bot.aspects import speaks_against
-from bot.candidates import Candidate, in_note_order, list_after, list_intro, list_rank
+from bot.candidates import Candidate, in_note_order, list_intro
 from bot.redundancy import redundant
+from bot.selection import (
+    MIN_LIST_ITEMS,
+    MIN_SENTENCES,
+    RELEVANCE_MARGIN,
+    best_lead,
+    continue_section,
+    fill,
+    introduced_list,
+    list_long_enough,
+    on_topic,
+)
 from bot.shapes import ASPECT_SHAPES, Shape
 from bot.topics import Topic, names_topic
 
-MIN_SENTENCES = 2  # an answer of one sentence goes on with the lead's own section
-RELEVANCE_MARGIN = 0.22  # a follower scores at most this much below the lead
-MAX_WORDS = 110  # an answer's sentences, lists not counted: a tutor's two to five sentences
-MIN_LIST_ITEMS = 3
-LIST_MARGIN = 0.08  # a list answers a list question unless a sentence scores this much better
+LIST_MARGIN = 0.12  # a list answers a list question unless a sentence scores this much better
+COMPARISON_LIST_MARGIN = 0.12  # a list of all the sides answers a comparison unless a sentence is this much better
 STEPS_MARGIN = 0.25  # an ordered list answers a steps question unless a sentence scores this much better
 KINDS_MARGIN = 0.2  # for "which ...?", an unordered list this close in score beats an ordered one
-FOLLOWER_SIMILARITY_MARGIN = 0.2  # a follower is at most this much less similar to the question than the lead
-SECTION_FOLLOWER_MARGIN = 0.35  # ... or this much, when it sits under a heading that names the aspect asked
 COMPARISON_FOLLOWERS = 3
 SIDE_SUBJECT_BONUS = 0.1  # a side's own sentence is best when the side is its subject ("Stacking trains ...")
 ASPECT_FOLLOWERS = 3
 DEFINITION_FOLLOWERS = 2
 ASPECT_LEAD_MARGIN = 0.1  # a sentence on the aspect asked leads over a better-scored one this close
 VERDICT_LEAD_MARGIN = 0.12  # for a yes/no question, a sentence that gives the verdict leads this close in score
-LEANS_BACK_MARGIN = 0.1  # a fresh opening is preferred to a sentence that points back, this close in score
+OPENER_MARGIN = 0.05  # for "what is X?", a named note's opening leads over a sentence scored this close
 # Aspects a whole list may answer ("What are GANs used for?" -> the note's list of uses).
 LIST_FRIENDLY = frozenset({Shape.USES, Shape.STRENGTHS, Shape.WEAKNESSES, Shape.FIX, Shape.HOW_TO, Shape.HOW_IT_WORKS})
 
@@ -46,7 +53,7 @@ def plan_answer(
         return []
     whole = all(t.whole for t in topics)
     if shape == Shape.COMPARISON and len(topics) >= 2:
-        chosen = _comparison(pool, len(topics), max_units)
+        chosen = _comparison(pool, topics, max_units)
     elif shape in (Shape.LIST, Shape.STEPS):
         chosen = _list(pool, shape, max_units)
     elif shape in ASPECT_SHAPES or shape == Shape.YESNO:
@@ -54,36 +61,6 @@ def plan_answer(
     else:
         chosen = _definition(pool, topics, max_units, openers=whole and not about_article, naming=not about_article)
     return chosen
-
-
-def _on_topic(candidate: Candidate, topic_slugs: set[str]) -> bool:
-    return candidate.slug in topic_slugs or bool(candidate.mentions)
-
-
-def _lead(pool: list[Candidate], accept=lambda c: True, lists: bool = False) -> Candidate | None:
-    """The best candidate that can open an answer; a whole list only where `lists` allows it. A sentence that
-    points back ("... are other tests", "X also ...") opens only when nothing close to it in score does."""
-    able = [c for c in pool if c.standalone and (lists or not c.is_list) and accept(c) and _list_long_enough(c)]
-    able = [c for c in able if not c.names_other] or able  # "X only does A, while Y ..." opens on another topic
-    if not able:
-        return None
-    if lists:  # a list ranks as high as its lead-in sentence or its best item (each also a candidate)
-        sentences = {(c.position, c.sentence): c for c in pool if not c.is_list}
-        able = sorted(able, key=lambda c: list_rank(c, sentences), reverse=True)
-    fresh = next((c for c in able if not c.leans_back), None)
-    if fresh is not None and fresh.score >= able[0].score - LEANS_BACK_MARGIN:
-        return fresh
-    return able[0]
-
-
-def _list_long_enough(candidate: Candidate) -> bool:
-    return not candidate.is_list or len(candidate.items) >= MIN_LIST_ITEMS
-
-
-def _introduced_list(lead: Candidate, pool: list[Candidate]) -> Candidate | None:
-    """The list `lead` introduces, when it is long enough to answer with: the two are shown together."""
-    introduced = list_after(lead, pool)
-    return introduced if introduced is not None and _list_long_enough(introduced) else None
 
 
 def _definition(
@@ -104,49 +81,22 @@ def _definition(
         c for c in pool if openers and c.opens_note and c.standalone and c.in_topic_note and names_topic(c.text, topics)
     ]
     subjects = [c for c in pool if naming and c.names_first and c.standalone]
-    lead = (defining or opening or subjects or [_lead(pool) or pool[0]])[0]
-    if introduced := _introduced_list(lead, pool):  # "... five assumptions." then the five
+    best = best_lead(pool) or pool[0]
+    # With no sentence naming the topic first, a named note's opening beats a close "X is used to ..." sentence.
+    opener = next((c for c in pool if openers and c.opens_note and c.in_topic_note and c.standalone), None)
+    if opener is not None and opener.score >= best.score - OPENER_MARGIN:
+        best = opener
+    lead = (defining or opening or subjects or [best])[0]
+    if introduced := introduced_list(lead, pool):  # "... five assumptions." then the five
         return [lead, introduced]
     picked = [lead]
     topic_slugs = {lead.slug}
     limit = min(max_units, 1 + DEFINITION_FOLLOWERS)
     if not naming:  # about the article: the lead's own section first ("Computing requirements of ML and DL")
-        _fill(picked, pool, lambda c: c.slug == lead.slug and c.section == lead.section, limit)
-    _fill(picked, pool, lambda c: _on_topic(c, topic_slugs), limit)
-    _continue_section(picked, pool, MIN_SENTENCES)
+        fill(picked, pool, lambda c: c.slug == lead.slug and c.section == lead.section, limit)
+    fill(picked, pool, lambda c: on_topic(c, topic_slugs), limit)
+    continue_section(picked, pool, MIN_SENTENCES)
     return in_note_order(picked, keep_lead=True)
-
-
-def _continue_section(picked: list[Candidate], pool: list[Candidate], at_least: int) -> None:
-    """A one-sentence answer goes on with the sentences its note wrote right after the lead, which elaborate it
-    (a tutor says more than one sentence), when nothing closer to the question was found."""
-    lead = picked[0]
-    if lead.is_list:
-        return
-    following = sorted(
-        (
-            c
-            for c in pool
-            if c.position == lead.position
-            and c.sentence > lead.sentence
-            and c.similarity >= lead.similarity - FOLLOWER_SIMILARITY_MARGIN
-            and c.section == lead.section
-            and not c.is_list
-            and not c.names_other
-            and (c.standalone or c.dependent)
-        ),
-        key=lambda c: c.sentence,
-    )
-    words = sum(c.words for c in picked if not c.is_list)
-    for candidate in following:
-        if len(picked) >= at_least:
-            return
-        if candidate.dependent and not candidate.follows(picked[-1]):
-            return  # its antecedent was skipped
-        if candidate in picked or redundant(candidate, picked) or words + candidate.words > MAX_WORDS:
-            continue
-        picked.append(candidate)
-        words += candidate.words
 
 
 def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candidate]:
@@ -157,8 +107,8 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
     }.get(shape, (shape,))
 
     def on_aspect(candidate: Candidate) -> bool:
-        if speaks_against(shape, candidate.cue_aspects):
-            return False
+        if speaks_against(shape, candidate.cue_aspects) or (candidate.opens_note and shape != Shape.YESNO):
+            return False  # a note's opening defines its topic, whatever words it happens to use
         if shape == Shape.HOW_TO and Shape.FIX in candidate.cue_aspects and Shape.HOW_TO not in candidate.aspects:
             return False  # "how can I tell if it overfits?" is not answered by the ways to prevent it
         return any(a in candidate.aspects for a in speaks)
@@ -166,20 +116,20 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
     # The score already rewards the aspect; a sentence that speaks to it still wins a close call, and a whole
     # list may lead only where it speaks to the aspect.
     lists = shape in LIST_FRIENDLY
-    best = _lead(pool, lambda c: not c.is_list or on_aspect(c), lists=lists) or pool[0]
-    on_point = _lead(pool, on_aspect, lists=lists) if shape != Shape.YESNO else None
+    best = best_lead(pool, lambda c: not c.is_list or on_aspect(c), lists=lists) or pool[0]
+    on_point = best_lead(pool, on_aspect, lists=lists) if shape != Shape.YESNO else None
     close = on_point is not None and on_point.score >= best.score - ASPECT_LEAD_MARGIN
     # A heading alone ("Why loss functions matter") is weaker evidence than the sentence's own words.
     worded = on_point is not None and any(a in on_point.cue_aspects for a in speaks)
     lead = on_point if close and (worded or on_point.similarity >= best.similarity - ASPECT_LEAD_MARGIN) else best
     if shape == Shape.YESNO:  # "Is X always better?": the verdict ("X is not always better ...") comes first
-        verdict = _lead(pool, lambda c: Shape.YESNO in c.cue_aspects and not c.is_list)
+        verdict = best_lead(pool, lambda c: Shape.YESNO in c.cue_aspects and not c.is_list)
         if verdict is not None and verdict.score >= lead.score - VERDICT_LEAD_MARGIN:
             lead = verdict
     if lead.is_list:
         intro = list_intro(lead, pool)
         return [intro, lead] if intro else [lead]
-    if introduced := _introduced_list(lead, pool):
+    if introduced := introduced_list(lead, pool):
         return [lead, introduced]
     picked = [lead]
     topic_slugs = {lead.slug}
@@ -201,16 +151,33 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
                 )
                 if other is not None:
                     picked.append(other)
-    _fill(picked, pool, lambda c: on_aspect(c) and _on_topic(c, topic_slugs), limit, shape)
+    fill(picked, pool, lambda c: on_aspect(c) and on_topic(c, topic_slugs), limit, shape)
     if len(picked) < 2:  # nothing more on the aspect: the closest facts about the topic, not filler
-        _fill(picked, pool, lambda c: c.slug in topic_slugs and c.score >= lead.score - RELEVANCE_MARGIN / 2, 3)
-    _continue_section(picked, pool, MIN_SENTENCES)
+        fill(picked, pool, lambda c: c.slug in topic_slugs and c.score >= lead.score - RELEVANCE_MARGIN / 2, 3)
+    continue_section(picked, pool, MIN_SENTENCES)
     return in_note_order(picked, keep_lead=True)
 
 
-def _comparison(pool: list[Candidate], sides: int, max_units: int) -> list[Candidate]:
+def _comparison(pool: list[Candidate], topics: list[Topic], max_units: int) -> list[Candidate]:
+    sides = len(topics)
     every_side = frozenset(range(sides))
     both = [c for c in pool if c.mentions >= every_side and c.standalone and not c.is_list]
+    # "batch gd vs minibatch vs sgd": a list that sets all the sides side by side answers it whole, and so does a
+    # list under a "... compared with ..." heading of a named note that outscores every sentence
+    named = frozenset().union(*(t.slugs for t in topics))
+    best_sentence = max((c.score for c in pool if c.standalone and not c.is_list), default=0.0)
+    side_by_side = [
+        c
+        for c in pool
+        if c.is_list
+        and list_long_enough(c)
+        and (
+            (c.mentions >= every_side and Shape.COMPARISON in c.aspects)
+            or (c.slug in named and Shape.COMPARISON in c.heading_aspects and c.score >= best_sentence)
+        )
+    ]
+    if side_by_side and (not both or side_by_side[0].score >= both[0].score - COMPARISON_LIST_MARGIN):
+        return [side_by_side[0]]
     contrasting = [c for c in both if Shape.COMPARISON in c.aspects]
     picked: list[Candidate] = []
     lead = (contrasting or both or [None])[0]
@@ -222,6 +189,8 @@ def _comparison(pool: list[Candidate], sides: int, max_units: int) -> list[Candi
             break
         own = [c for c in pool if side in c.mentions and c.standalone and not c.is_list and not c.names_other]
         alone = [c for c in own if len(c.mentions) == 1] or own
+        # "An LSTM reads tokens one at a time, while a transformer ..." sets the side against a third topic
+        alone = [c for c in alone if not (c.names_unasked and Shape.COMPARISON in c.cue_aspects)] or alone
         if not alone:
             continue
         best = max(alone, key=lambda c: c.score + SIDE_SUBJECT_BONUS * (c.opens_note or c.names_first))
@@ -232,7 +201,7 @@ def _comparison(pool: list[Candidate], sides: int, max_units: int) -> list[Candi
             picked.append(best)
     if not picked:
         return _aspect(pool, Shape.COMPARISON, max_units)
-    _fill(picked, pool, lambda c: c in both and not c.names_other, limit)  # more on both sides, nothing third
+    fill(picked, pool, lambda c: c in both and not c.names_other, limit)  # more on both sides, nothing third
     return picked
 
 
@@ -244,50 +213,15 @@ def _list(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candidate
         kinds = next((c for c in lists if not c.ordered and c.score >= lists[0].score - KINDS_MARGIN), None)
         if kinds is not None:
             lists = [kinds, *[c for c in lists if c is not kinds]]
-    best_sentence = _lead(pool)
+    best_sentence = best_lead(pool)
     margin = STEPS_MARGIN if shape == Shape.STEPS and lists and lists[0].ordered else LIST_MARGIN
     if lists and (best_sentence is None or lists[0].score >= best_sentence.score - margin):
         chosen = lists[0]
         intro = list_intro(chosen, pool)
         return [intro, chosen] if intro else [chosen]
-    enumerating = _lead(pool, lambda c: Shape.LIST in c.aspects)
+    enumerating = best_lead(pool, lambda c: Shape.LIST in c.aspects)
     if enumerating is not None and best_sentence is not None and enumerating.score >= best_sentence.score - LIST_MARGIN:
         picked = [enumerating]
-        _fill(picked, pool, lambda c: c.slug == enumerating.slug, min(max_units, 1 + ASPECT_FOLLOWERS))
+        fill(picked, pool, lambda c: c.slug == enumerating.slug, min(max_units, 1 + ASPECT_FOLLOWERS))
         return in_note_order(picked, keep_lead=True)
     return _aspect(pool, Shape.HOW_IT_WORKS if shape == Shape.STEPS else Shape.LIST, max_units)
-
-
-def _fill(picked: list[Candidate], pool: list[Candidate], accept, limit: int, aspect: Shape | None = None) -> None:
-    """Add the best candidates that `accept` allows until `limit`, skipping repeats and orphaned sentences.
-
-    A follower must stay close to the lead, unless it sits in the lead's note under a heading that names the
-    `aspect` asked ("Advantages and drawbacks of k-means" for the drawbacks of k-means): then it belongs.
-    """
-    lead = picked[0] if picked else None
-    words = sum(c.words for c in picked if not c.is_list)
-    for candidate in pool:
-        if len(picked) >= limit:
-            return
-        if candidate in picked or candidate.is_list or candidate.names_other or not accept(candidate):
-            continue
-        in_section = aspect is not None and lead is not None and _heading_speaks(candidate, aspect, lead.slug)
-        margin = SECTION_FOLLOWER_MARGIN if in_section else FOLLOWER_SIMILARITY_MARGIN
-        if lead is not None and (
-            candidate.similarity < lead.similarity - margin
-            or (not in_section and candidate.score < lead.score - lead.lead_bonus - RELEVANCE_MARGIN)
-        ):
-            continue  # not close enough to the lead in score or in meaning
-        if candidate.dependent and not any(candidate.follows(p) for p in picked):
-            continue
-        if not candidate.dependent and not candidate.standalone:
-            continue  # a list item, a list's intro or a fragment: meaningful only inside its list
-        if redundant(candidate, picked) or words + candidate.words > MAX_WORDS:
-            continue
-        picked.append(candidate)
-        words += candidate.words
-
-
-def _heading_speaks(candidate: Candidate, aspect: Shape, slug: str) -> bool:
-    wanted = (Shape.STRENGTHS, Shape.WEAKNESSES, Shape.TRADEOFFS) if aspect == Shape.TRADEOFFS else (aspect,)
-    return candidate.slug == slug and any(a in candidate.heading_aspects for a in wanted)

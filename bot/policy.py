@@ -25,7 +25,7 @@ from bot.text import normalize
 
 EXAMPLES = Path(__file__).resolve().parent / "data" / "harm_examples.jsonl"
 # How much closer to a harmful example than to any benign one a question must be: the lowest margin that
-# declines none of the 526 golden, judged and shapes questions.
+# declines none of the 540 golden, judged and shapes questions.
 EMBEDDING_MARGIN = 0.15
 
 DECLINE = (

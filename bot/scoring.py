@@ -110,7 +110,9 @@ def _heading_match(section: str, topic_words: set[str], rest_words: set[str] = f
 
 # Words a question drops as frame words ("what is the cold start problem?" asks about "cold start") that a note
 # keeps in the name it defines.
-HEAD_NOUNS = frozenset({"problem", "method", "technique", "algorithm", "trick", "rule", "effect", "process", "task"})
+HEAD_NOUNS = frozenset(
+    {"problem", "method", "technique", "algorithm", "trick", "rule", "effect", "process", "task", "function"}
+)
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)
 
 

@@ -28,6 +28,7 @@ GENERAL_ABBREVIATIONS = {
     "ai": "artificial intelligence",
     "nn": "neural network",
     "nns": "neural networks",
+    "val": "validation",  # "val loss", "train/val split"
 }
 ABBREVIATION_LETTERS = 5  # a name this short, owned by one note, is expanded to that note's title
 UNORDERED_SLACK = 3  # words allowed between the words of a name matched out of order
@@ -173,7 +174,7 @@ class Topic:
     rest: str = ""
 
 
-_GENERIC_STEMS = frozenset(content_words(" ".join(GENERIC_WORDS)))
+GENERIC_STEMS = frozenset(content_words(" ".join(GENERIC_WORDS)))
 _SUBJECT_END = re.compile(r"\s(?:is|are|was|were)\s")
 MIN_PREFIX = 3  # a shorter word is not taken for the start of a longer one
 
@@ -190,4 +191,4 @@ def names_topic(opener: str, topics: list[Topic]) -> bool:
             and any(w.startswith(word) or word.startswith(w) for w in words if len(w) >= MIN_PREFIX)
         )
 
-    return not topics or any(all(named(w) for w in set(content_words(t.phrase)) - _GENERIC_STEMS) for t in topics)
+    return not topics or any(all(named(w) for w in set(content_words(t.phrase)) - GENERIC_STEMS) for t in topics)
