@@ -38,6 +38,8 @@ _NAMED_TRADEOFF = re.compile(
     r"^(?:what(?:'s| is)|explain|define|describe)\s+(?:the\s+)?[\w]+[-/ ][\w]+ trade-?off\W*$", re.IGNORECASE
 )
 _WHAT_IF = re.compile(r"\bwhat (?:happens )?if\b", re.IGNORECASE)
+# "What happens to our model if z = x + y?" asks for a consequence, not for how the model works.
+_WHAT_HAPPENS_IF = re.compile(r"\bwhat happens\b.*\bif\b", re.IGNORECASE)
 # A question that opens with an auxiliary verb wants a verdict, even when it mentions uses or fixes.
 _YESNO_OVERRIDES = frozenset({Shape.USES, Shape.FIX, Shape.WHEN, Shape.WHY, Shape.HOW_IT_WORKS, Shape.HOW_TO})
 _DEFINITION_REQUEST = re.compile(
@@ -74,7 +76,9 @@ def classify(question: str) -> QuestionPlan:
         shape, reason = Shape.WHY, "why: leading 'why'"
     elif _DETECTION.search(text):
         shape, reason = Shape.HOW_TO, "how_to: detection"
-    elif _WHAT_IF.search(text) and shape in (None, Shape.HOW_TO):
+    elif (_WHAT_IF.search(text) and shape in (None, Shape.HOW_TO)) or (
+        _WHAT_HAPPENS_IF.search(text) and shape == Shape.HOW_IT_WORKS
+    ):
         shape, reason = Shape.WHY, "why: 'what if'"
     if YESNO_OPENING.match(text) and shape in _YESNO_OVERRIDES and not BETTER_THAN.search(text):
         shape, reason = Shape.YESNO, f"yesno over {shape.value}"
