@@ -184,8 +184,11 @@ class AnswerService:
         named = next((t for t in reading.plan.topics if self.composer.knows_topic(t)), None)
         # a phrase of generic words only ("the model") carries nothing; then, as between messages, a topic the notes
         # do not know is remembered by the title of the note it retrieved
-        phrase = next((t for t in reading.plan.topics if set(content_words(t)) - GENERIC_STEMS), None)
-        phrase = phrase if within_message else None
+        phrase = (
+            next((t for t in reading.plan.topics if set(content_words(t)) - GENERIC_STEMS), None)
+            if within_message
+            else None
+        )
         topic = (
             named
             or phrase

@@ -77,15 +77,13 @@ def _definition(
     # Among defining sentences, a note's own opening is the definition ("Decision trees are the building blocks
     # of forests" also opens with the topic and "are").
     defining = sorted((c for c in pool if c.defines and c.standalone), key=lambda c: not c.opens_note)
-    opening = [
-        c for c in pool if openers and c.opens_note and c.standalone and c.in_topic_note and names_topic(c.text, topics)
-    ]
+    note_openings = [c for c in pool if openers and c.opens_note and c.standalone and c.in_topic_note]
+    opening = [c for c in note_openings if names_topic(c.text, topics)]
     subjects = [c for c in pool if naming and c.names_first and c.standalone]
     best = best_lead(pool) or pool[0]
     # With no sentence naming the topic first, a named note's opening beats a close "X is used to ..." sentence.
-    opener = next((c for c in pool if openers and c.opens_note and c.in_topic_note and c.standalone), None)
-    if opener is not None and opener.score >= best.score - OPENER_MARGIN:
-        best = opener
+    if note_openings and note_openings[0].score >= best.score - OPENER_MARGIN:
+        best = note_openings[0]
     lead = (defining or opening or subjects or [best])[0]
     if introduced := introduced_list(lead, pool):  # "... five assumptions." then the five
         return [lead, introduced]
