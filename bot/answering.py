@@ -50,6 +50,14 @@ class PartReading:
     refers_back: bool = False  # leans on an earlier part: "How is it used?"
 
 
+def _repeats_a_word(question: str, conversation: Conversation | None) -> bool:
+    """A question naming no known topic that repeats a word of the last one is about that one's topic."""
+    previous = conversation.last_topic() if conversation else None
+    if previous is None:
+        return False
+    return bool(set(topic_words(question).lower().split()) & set(topic_words(previous.question).lower().split()))
+
+
 def _log_answer(answer: Answer, with_question: bool) -> None:
     """One line per answer for the operator: its latency and kind; the question only when they asked for it."""
     asked = f" question={answer.question!r}" if with_question else ""
@@ -202,8 +210,9 @@ class AnswerService:
         "why?" or "is it used at test time too?" is a follow-up by its form, unless the passage it retrieves
         alone is about a topic it names ("How does dropout work and why is it useful?"). A question that names
         no known topic ("what rate should I use?") is read as a follow-up when it does not retrieve strongly
-        alone, all its own words occur in the notes (so "what's the weather in Paris?" stays off-topic),
-        and the follow-up reading retrieves better.
+        alone, all its own words occur in the notes (so "what's the weather in Paris?" stays off-topic) or
+        it repeats a word of the last question ("What's your favorite k?"), and the follow-up reading retrieves
+        better.
         """
         asked, followup = read_question(question, conversation, self.composer.knows_topic)
         vector, retrieval = self._retrieve(asked)
@@ -211,7 +220,9 @@ class AnswerService:
             return asked, vector, retrieval
         if followup.certain and not self._names_its_topic(asked, retrieval):
             return (followup, *self._retrieve(followup))
-        if retrieval.evidence < STRONG_RETRIEVAL and self.retriever.vocabulary_share(topic_words(question)) >= 1.0:
+        if retrieval.evidence < STRONG_RETRIEVAL and (
+            _repeats_a_word(question, conversation) or self.retriever.vocabulary_share(topic_words(question)) >= 1.0
+        ):
             other_vector, other = self._retrieve(followup)
             if other.evidence > max(retrieval.evidence, FOLLOWUP_MIN_EVIDENCE):
                 return followup, other_vector, other

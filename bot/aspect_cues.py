@@ -267,7 +267,8 @@ SENTENCE_CUES: dict[Shape, re.Pattern] = {
 # A verdict: what settles a yes/no question ("Feature scaling is not needed for random forests, because ...").
 SENTENCE_CUES[Shape.YESNO] = words(
     r"(?:is|are|does|do|can|should|need) not",
-    r"(?:is|are) (?:needed|necessary|required|essential)",  # "Feature scaling is needed before PCA when ..."
+    # "Feature scaling is needed before PCA when ...", but not "... or when a fast baseline is needed"
+    r"^(?:(?!\b(?:when|if|where)\b)[^,;])*?(?:is|are) (?:needed|necessary|required|essential)",
     r"(?:is|are) applied only",
     r"not (?:always|needed|necessary|required)",
     r"no need",

@@ -26,7 +26,7 @@ LEANS_BACK_WORDS = 8  # "other" or "also" this early in a sentence points back t
 # "Diffusion models also generate ...", "... are other formal tests": fine after a sentence, odd as an opening.
 LEANS_BACK = re.compile(
     r"^(?:\S+\s+){1,4}?(?:also(?! called| known)|too|as well)\b"
-    r"|\b(?:other|another|the same|these|those|such|further)\b",
+    r"|\b(?:other|another|the same|these|those|such(?! as)|further)\b",  # "such as" gives examples
     re.IGNORECASE,
 )
 # "Check that labels line up ...": an item of a checklist reads as an order outside its list.

@@ -96,7 +96,12 @@ class Composer:
             for candidate, mention in zip(candidates, mentions, strict=True):
                 covers_question = len(topics) > 1 and len(mention) == len(topics)  # "Is A better than B?"
                 if _CONTRAST.search(candidate.text) and not covers_question:
-                    named = {slug for m in self.lexicon.find(candidate.text) for slug in m.slugs}
+                    named = {
+                        slug
+                        for m in self.lexicon.find(candidate.text)
+                        if not _generic_name(m.phrase)  # "features" names no topic of its own
+                        for slug in m.slugs
+                    }
                     candidate.names_other = bool(named - topic_slugs)
         score(
             candidates,
@@ -187,3 +192,11 @@ class Composer:
             if phrase_mentions(topic.phrase, text)
             or any(self.lexicon.mentions(slug, text) for slug in topic.slugs - shared)
         )
+
+
+_GENERIC_STEMS = frozenset(stems(" ".join(GENERIC_WORDS)))
+
+
+def _generic_name(phrase: tuple[str, ...]) -> bool:
+    """A one-word name that is a word of every note ("features", "training"), not a topic set against another."""
+    return len(phrase) == 1 and phrase[0] in _GENERIC_STEMS

@@ -119,6 +119,10 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
     close = on_point is not None and on_point.score >= best.score - ASPECT_LEAD_MARGIN
     # A heading alone ("Why loss functions matter") is weaker evidence than the sentence's own words.
     worded = on_point is not None and any(a in on_point.cue_aspects for a in speaks)
+    if shape == Shape.WHEN and on_point is not None and not worded:  # "L1 is the better choice when ..."
+        in_words = best_lead(pool, lambda c: on_aspect(c) and any(a in c.cue_aspects for a in speaks), lists=lists)
+        if in_words is not None and in_words.score >= on_point.score - ASPECT_LEAD_MARGIN:
+            on_point, worded = in_words, True
     lead = on_point if close and (worded or on_point.similarity >= best.similarity - ASPECT_LEAD_MARGIN) else best
     if shape == Shape.YESNO:  # "Is X always better?": the verdict ("X is not always better ...") comes first
         verdict = best_lead(pool, lambda c: Shape.YESNO in c.cue_aspects and not c.is_list)

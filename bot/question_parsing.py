@@ -92,6 +92,8 @@ _ASKS = re.compile(
 )
 MAX_PARTS = 3
 MIN_PART_WORDS = 2
+# "... too large? Too small?": a fragment this short that asks nothing is read against the part before it.
+MAX_ELLIPSIS_WORDS = 4
 
 
 def split_parts(question: str) -> list[str]:
@@ -105,13 +107,33 @@ def split_parts(question: str) -> list[str]:
     pieces = [p.strip() for p in _PART_BREAK.split(normalize(question)) if p and p.strip()]
     parts: list[str] = []
     for piece in pieces:
-        if parts and (len(piece.split()) < MIN_PART_WORDS or not _ASKS.search(piece) or not _ASKS.search(parts[-1])):
+        if parts and (filled := _fill_ellipsis(parts[-1], piece)):
+            parts.append(filled)
+        elif parts and (len(piece.split()) < MIN_PART_WORDS or not _ASKS.search(piece) or not _ASKS.search(parts[-1])):
             parts[-1] = f"{parts[-1]} {piece}"
         else:
             parts.append(piece)
     if len(parts) > MAX_PARTS:
         parts = [*parts[: MAX_PARTS - 1], " ".join(parts[MAX_PARTS - 1 :])]
     return parts or [question]
+
+
+def _fill_ellipsis(previous: str, fragment: str) -> str | None:
+    """'What happens when the rate is too large?' + 'Too small?' -> 'What happens when the rate is too small?'.
+
+    The fragment's first word must occur once in the part before it; the fragment then takes the place of as many
+    words there, so a question that only trails a word ("Why?") is left to be merged as before.
+    """
+    words = re.findall(r"[\w'-]+", fragment)
+    if not fragment.rstrip().endswith("?") or not 1 <= len(words) <= MAX_ELLIPSIS_WORDS or _ASKS.search(fragment):
+        return None
+    previous_words = previous.rstrip(" ?").split()
+    positions = [i for i, word in enumerate(previous_words) if word.lower().strip(",;:") == words[0].lower()]
+    if len(positions) != 1 or positions[0] == 0:
+        return None
+    start = positions[0]
+    rewritten = [*previous_words[:start], words[0].lower(), *words[1:], *previous_words[start + len(words) :]]
+    return " ".join(rewritten) + "?"
 
 
 def strip_filler(question: str) -> str:

@@ -108,7 +108,7 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"\bwhere (?:is|are|do|does|would|can)\b.*\b(?:used|use|applied|useful|found)\b",
             r"\bwhat (?:can|could|do) (?:i|we|you|people|ppl) (?:do|use|build)\b.*\bwith\b",
             r"\bwhat (?:do|does|did) (?:i|we|you|people|ppl|anyone|folks) use\b.*\bfor\b",
-            r"\bwhat (?:can|could) (?:i|we|you) use\b.*\bfor\b",
+            r"\bwhat (?:can|could|would|should|might) (?:i|we|you) use\b.*\bfor\b",
             r"\bwhat (?:is|are) (?:a |an |the )?\S+(?: \S+)?(?: \S+)? for\s*\??$",
             r"\bpurpose of\b",
             r"\bwhat (?:kind of |kinds of |sorts? of )?(?:problems|tasks)\b.*\b(?:solve|for|good|handle|tackle)\b",
@@ -141,7 +141,7 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"\bprevent\w*\b",
             r"\bavoid\w*\b",
             r"\bfix\w*\b",
-            r"\bdeal(?:ing)? with\b",
+            r"(?<!the )\bdeal(?:ing)? with\b",  # "what's the deal with the gates?" asks what they are
             r"\bcombat\w*\b",
             r"\bhandl(?:e|ing)\b",
             r"\bmitigat\w*\b",
@@ -162,7 +162,10 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"|converg|going down|go down|chang)\w*",
             r"\bmy\b.*\b(?:always |just |only )?predicts? (?:the )?(?:same|majority)\b",
             r"\bout of memory\b",
-            r"\bwhat (?:should|can|do) (?:i|we) (?:check|try|look at)\b",
+            r"\bwhat (?:should|can|do) (?:i|we) (?:check|try|look at|change)\b",
+            # "my logistic regression keeps giving a ConvergenceWarning": an error or warning it keeps raising
+            r"\bmy\b.*\b(?:keeps?|kept) (?:giving|throwing|raising|showing|getting)\b",
+            r"\bmy\b.*\b(?:warning|error|exception)s?\b.*\?",
             r"\bmy\b.*\bhelp\W*$",
         ),
     ),
@@ -202,7 +205,8 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"computes|find|finds|train|trained|make|makes|handle|handles|decide|decides|choose|chooses|pick|picks|"
             r"split|splits|build|builds|update|updates|generate|generates|produce|produces|combine|combines|"
             r"calculated|computed|done|implemented|used|predict|predicts|classify|classifies|know|reduce|reduces|"
-            r"fit|fits|converge|converges|function|operate|operates|process|processes|transform|transforms)\b",
+            r"fit|fits|converge|converges|function|operate|operates|process|processes|transform|transforms|remember|"
+            r"remembers|store|stores|capture|captures|represent|represents|measure|measures)\b",
             r"\bhow \S+(?: \S+)? works?\b",
             r"\bmechanism\b",
             r"\bintuition\b",

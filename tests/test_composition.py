@@ -192,3 +192,31 @@ def test_a_sentence_that_draws_a_conclusion_from_the_one_before_is_dependent():
     assert DEPENDENT_OPENING.match("PR-AUC therefore exposes poor precision that ROC-AUC can hide.")
     assert DEPENDENT_OPENING.match("The model thus overfits.")
     assert not DEPENDENT_OPENING.match("Precision matters when false positives are expensive.")
+
+
+def test_a_verdict_is_a_main_clause_not_a_condition():
+    from bot.aspects import cue_aspects
+    from bot.shapes import Shape
+
+    assert Shape.YESNO in cue_aspects("Feature scaling is needed before PCA when features have different units.")
+    assert Shape.YESNO not in cue_aspects(
+        "A tree is a good choice when rules must be shown or a fast baseline is needed."
+    )
+
+
+def test_a_later_part_that_repeats_a_word_of_the_first_leans_on_it():
+    from bot.answering import _repeats_a_word
+    from bot.conversation import Conversation, Turn
+
+    conversation = Conversation()
+    conversation.add(Turn("How do we choose k in k-fold cross-validation?", "", "k-fold cross-validation"))
+    assert _repeats_a_word("What's your favorite k?", conversation)
+    assert not _repeats_a_word("What is dropout?", conversation)
+    assert not _repeats_a_word("What's your favorite k?", Conversation())
+
+
+def test_a_contrast_with_a_word_every_note_uses_does_not_set_the_sentence_against_another_topic():
+    from bot.composition import _generic_name
+
+    assert _generic_name(("featur",)) and _generic_name(("train",))
+    assert not _generic_name(("l2", "regulariz")) and not _generic_name(("dropout",))

@@ -121,3 +121,27 @@ def test_a_comparison_of_several_things_held_in_one_note_is_answered_by_its_side
         mentions=frozenset({2}),
     )
     assert plan_answer(Shape.COMPARISON, [side_by_side, naming], topics, 4) == [side_by_side]
+
+
+def test_a_when_question_is_led_by_the_sentence_that_says_when_not_by_one_under_a_when_heading():
+    heading = "L1 compared with L2 regularization"
+    mechanism = _candidate(
+        "L1 penalizes absolute weights and zeroes some, while L2 penalizes squared weights and only shrinks them.",
+        1.27,
+        0,
+        section=heading,
+        heading_aspects=frozenset({Shape.WHEN, Shape.COMPARISON}),
+        cue_aspects=frozenset({Shape.COMPARISON}),
+    )
+    choice = _candidate(
+        "L1 is the better choice when only a few features matter, while L2 is preferred when features are correlated.",
+        1.22,
+        1,
+        section=heading,
+        heading_aspects=frozenset({Shape.WHEN, Shape.COMPARISON}),
+        cue_aspects=frozenset({Shape.WHEN, Shape.COMPARISON}),
+    )
+    units = plan_answer(
+        Shape.WHEN, [mechanism, choice], [Topic("l1 regularization instead l2", frozenset({"note"}))], 4
+    )
+    assert units[0] is choice

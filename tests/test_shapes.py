@@ -48,6 +48,8 @@ def test_the_labelled_set_is_recognised():
         ("Possible approaches to solving the cold start problem?", Shape.LIST),
         ("my training loss isnt going down at all, what should i check", Shape.FIX),
         ("If you have many word vectors, how would you do it?", Shape.HOW_TO),
+        ("whats the deal with lstm gates", Shape.DEFINITION),  # an idiom for "explain", not "deal with" (fix)
+        ("how does an LSTM remember things over long sequences?", Shape.HOW_IT_WORKS),
     ],
 )
 def test_shapes_of_typical_questions(question, shape):
@@ -83,6 +85,13 @@ def test_comparison_sides(question, sides):
             ["What is the difference between bagging and boosting?"],
         ),
         ("what is overfitting? thanks", ["what is overfitting? thanks"]),
+        # a fragment that asks nothing takes the place of the words it mirrors in the part before it
+        (
+            "What happens when the learning rate is too large? Too small?",
+            ["What happens when the learning rate is too large?", "What happens when the learning rate is too small?"],
+        ),
+        ("Is dropout used in CNNs? In RNNs?", ["Is dropout used in CNNs?", "Is dropout used in RNNs?"]),
+        ("What is bagging? Why?", ["What is bagging? Why?"]),  # nothing to mirror: one question
     ],
 )
 def test_two_part_questions_are_cut_only_where_each_part_asks(question, parts):
