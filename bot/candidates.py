@@ -62,6 +62,7 @@ class Candidate:
     score: float = 0.0
     mentions: frozenset[int] = frozenset()  # indices of the question's topics it names
     in_topic_note: bool = False  # from a note the question names
+    names_rest: bool = False  # names what the question asks of its topic ("normalize" in "normalize for a tree?")
     names_other: bool = False  # names a topic of the notes that the question does not ("... while a transformer")
     names_unasked: bool = False  # (comparisons) names an unasked topic, beside the asked ones or not
     defines: bool = False  # opens with a topic of the question and "is" / "are": "Hyperparameters are ..."

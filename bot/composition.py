@@ -19,7 +19,7 @@ from bot.embedding import Embedder
 from bot.index import LoadedIndex
 from bot.models import Retrieval
 from bot.plans import plan_answer
-from bot.question_parsing import asks_cause, asks_choice
+from bot.question_parsing import asks_cause, asks_choice, without_field
 from bot.retrieval import Retriever
 from bot.scoring import score
 from bot.shapes import QuestionPlan, Shape
@@ -155,7 +155,7 @@ class Composer:
         hit_slugs = {h.chunk.slug for h in hits}
         single = len(plan.topics) == 1 and not plan.about_article
         for phrase in plan.topics:
-            matches = self.lexicon.find(question if single else phrase)
+            matches = self.lexicon.find(without_field(question) if single else phrase)
             # A one-word name inside a long phrase ("loss" in "validation loss goes up while training loss goes
             # down") names the topic only if the question's own passages come from that note.
             slugs = {

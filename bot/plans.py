@@ -153,9 +153,18 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
                 )
                 if other is not None:
                     picked.append(other)
-    fill(picked, pool, lambda c: on_aspect(c) and on_topic(c, topic_slugs), limit, shape)
+    # "do I need to normalize data for a tree?": after the verdict, only what speaks of normalizing
+    on_rest = shape != Shape.YESNO or not lead.names_rest
+    fill(picked, pool, lambda c: on_aspect(c) and on_topic(c, topic_slugs) and (on_rest or c.names_rest), limit, shape)
     if len(picked) < 2:  # nothing more on the aspect: the closest facts about the topic, not filler
-        fill(picked, pool, lambda c: c.slug in topic_slugs and c.score >= lead.score - RELEVANCE_MARGIN / 2, 3)
+        fill(
+            picked,
+            pool,
+            lambda c: (
+                c.slug in topic_slugs and c.score >= lead.score - RELEVANCE_MARGIN / 2 and (on_rest or c.names_rest)
+            ),
+            3,
+        )
     continue_section(picked, pool, MIN_SENTENCES)
     return in_note_order(picked, keep_lead=True)
 

@@ -78,6 +78,12 @@ _SIDE_TAIL = re.compile(
     re.IGNORECASE,
 )
 _TRAILING_PUNCTUATION = re.compile(r"[?!.,;:\s]+$")
+# "What is dropout in deep learning?": the field the question is set in, not a second topic.
+_FIELD_CONTEXT = re.compile(
+    r"(?<=\w)\s+(?:in|within|for) (?:the (?:context|field) of )?(?:machine learning|deep learning|ml|dl|ai|"
+    r"artificial intelligence|data science|statistics)$",
+    re.IGNORECASE,
+)
 
 
 # "What is X? When do we use it?" and "What is dropout and why does it work?" ask two things.
@@ -185,11 +191,16 @@ def topic_phrases(text: str) -> tuple[str, ...]:
 
     A question whose only subject is a pronoun ("is it used at test time too?") has no topic of its own.
     """
-    text = _TRAILING_PUNCTUATION.sub("", strip_filler(text))
+    text = without_field(_TRAILING_PUNCTUATION.sub("", strip_filler(text)))
     if sides := comparison_sides(text):
         return tuple(sides)
     phrase = _strip_frame(text)
     return (phrase,) if phrase else ()
+
+
+def without_field(question: str) -> str:
+    """'What is dropout in deep learning?' -> 'What is dropout': the field is where the topic lives."""
+    return _FIELD_CONTEXT.sub("", _TRAILING_PUNCTUATION.sub("", question)) or question
 
 
 def topic_words(question: str) -> str:

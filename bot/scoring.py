@@ -16,7 +16,7 @@ from bot.aspects import speaks_against
 from bot.candidates import Candidate
 from bot.shapes import Shape
 from bot.text import content_words
-from bot.topics import stems, tokens
+from bot.topics import GENERIC_STEMS, stems, tokens
 
 # How much each signal adds to a candidate's cosine similarity with the question.
 SECTION_WEIGHT = 0.14  # the sentence sits in a section whose heading speaks to the aspect asked
@@ -173,6 +173,7 @@ def score(
     lowered_question = question.lower()
     topic_words = set(content_words(" ".join(topic_phrases)))
     rest_words = set(content_words(" ".join(rest_phrases)))
+    asked_rest = set(content_words(expand_synonyms(" ".join(rest_phrases)))) - GENERIC_STEMS
     opposites = [b for a, b in OPPOSITES if a in lowered_question and b not in lowered_question]
     opposites += [a for a, b in OPPOSITES if b in lowered_question and a not in lowered_question]
     for candidate, words, mention in zip(candidates, matched, mentions, strict=True):
@@ -193,6 +194,7 @@ def score(
             value += REST_WEIGHT  # names the part of the note that was asked about ("stratified")
         value += HEADING_MATCH_WEIGHT * titled * (1 + candidate.opens_section)
         candidate.in_topic_note = candidate.slug in topic_slugs
+        candidate.names_rest = bool(asked_rest & words)
         value += TOPIC_NOTE_WEIGHT * candidate.in_topic_note
         value += MENTION_WEIGHT * bool(mention)
         value -= rank_penalty * rank_of.get(candidate.position, len(rank_of))

@@ -86,7 +86,8 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"\bwhat (?:\w+ ){0,2}(?:types|kinds)\b",
             r"\bwhat (?:kind|type|sort)s? of (?:\w+ ){0,5}(?:do you know|are there|exist|techniques|methods"
             r"|algorithms|architectures)\b",
-            r"\bwhat (?:techniques|methods|algorithms|metrics|architectures|optimizers|ways|approaches)\b",
+            r"\bwhat (?:[\w-]+ ){0,2}(?:techniques|methods|algorithms|metrics|architectures|optimizers|ways"
+            r"|approaches)\b",
             r"\bcommon (?:\w+ ){0,2}(?:techniques|methods|algorithms|architectures|metrics|functions|optimizers"
             r"|ways)\b",
             r"\bare there\b",
@@ -163,6 +164,9 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"\bmy\b.*\b(?:always |just |only )?predicts? (?:the )?(?:same|majority)\b",
             r"\bout of memory\b",
             r"\bwhat (?:should|can|do) (?:i|we) (?:check|try|look at|change)\b",
+            # "val accuracy is stuck at 50%, whats wrong?", "what could cause that?"
+            r"\bwhat(?:'s|s| is)? (?:wrong|going on|happening)\b(?! inside| under| in there)",
+            r"\bwhat (?:could|might|would|can) (?:cause|be causing|explain)\b",
             # "my logistic regression keeps giving a ConvergenceWarning": an error or warning it keeps raising
             r"\bmy\b.*\b(?:keeps?|kept) (?:giving|throwing|raising|showing|getting)\b",
             r"\bmy\b.*\b(?:warning|error|exception)s?\b.*\?",

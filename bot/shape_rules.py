@@ -31,11 +31,19 @@ _DETECTION = re.compile(
 )
 # "If a weight is larger than another, can we say ...?": the question proper follows the condition.
 _LEADING_CONDITION = re.compile(r"^(?:if|when|suppose|say)\b[^,;:\u2014\u2013?]*[,;:\u2014\u2013]\s*", re.IGNORECASE)
+# "if i drop race from my features is my model fair?": the condition ends where the auxiliary verb starts
+_UNMARKED_CONDITION = re.compile(
+    r"^(?:if|suppose)\b.+?\s(?=(?:is|are|does|do|can|should|will|would|could)\s+"
+    r"(?:my|the|our|your|it|this|that|a|an|i|we|you|they)\b)",
+    re.IGNORECASE,
+)
 _WHEN_CLAUSE = re.compile(r"^when (?!(?:should|would|do|does|did|is|are|can|to|might|will)\b)", re.IGNORECASE)
 _USES_NOUN = re.compile(r"\b(?:applications?|use cases?|uses of)\b", re.IGNORECASE)
 # "What is the bias-variance trade-off?" asks for a named concept, not for the trade-offs of something.
 _NAMED_TRADEOFF = re.compile(
-    r"^(?:what(?:'s| is)|explain|define|describe)\s+(?:the\s+)?[\w]+[-/ ][\w]+ trade-?off\W*$", re.IGNORECASE
+    r"^(?:what(?:'s| is)|explain|define|describe)\s+(?:the\s+)?[\w]+[-/ ][\w]+ trade-?off"
+    r"(?: in (?:machine learning|deep learning|ml|dl|statistics|practice))?\W*$",
+    re.IGNORECASE,
 )
 _WHAT_IF = re.compile(r"\bwhat (?:happens )?if\b", re.IGNORECASE)
 # "What happens to our model if z = x + y?" asks for a consequence, not for how the model works.
@@ -83,6 +91,8 @@ def classify(question: str) -> QuestionPlan:
     if YESNO_OPENING.match(text) and shape in _YESNO_OVERRIDES and not BETTER_THAN.search(text):
         shape, reason = Shape.YESNO, f"yesno over {shape.value}"
     after_condition = _LEADING_CONDITION.sub("", text, count=1)
+    if after_condition == text:
+        after_condition = _UNMARKED_CONDITION.sub("", text, count=1)
     conditional = after_condition != text and YESNO_OPENING.match(after_condition)
     if shape == Shape.WHEN and conditional and _WHEN_CLAUSE.match(text):  # "when my data is skewed, should I ...?"
         shape, reason = Shape.YESNO, "yesno: auxiliary verb after a condition"

@@ -29,6 +29,7 @@ GENERAL_ABBREVIATIONS = {
     "nn": "neural network",
     "nns": "neural networks",
     "val": "validation",  # "val loss", "train/val split"
+    "probs": "probabilities",  # "the model's probs are overconfident"
 }
 ABBREVIATION_LETTERS = 5  # a name this short, owned by one note, is expanded to that note's title
 UNORDERED_SLACK = 3  # words allowed between the words of a name matched out of order
