@@ -165,7 +165,7 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
             ),
             3,
         )
-    continue_section(picked, pool, MIN_SENTENCES)
+    continue_section(picked, pool, MIN_SENTENCES, accept=lambda c: on_rest or c.names_rest)
     return in_note_order(picked, keep_lead=True)
 
 

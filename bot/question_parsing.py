@@ -36,7 +36,8 @@ _WHEN_EACH = re.compile(
 _COMPARE = re.compile(r"\bcompar(?:e|ing|ed|ison of)\s+(.+?)\s+(?:and|with|to|vs\.?|versus)\s+(.+)", re.I)
 BETTER_THAN = re.compile(r"\b(?:is|are)\s+(.+?)\s+(?:better|worse|faster|slower|more \w+|less \w+)\s+than\s+(.+)", re.I)
 _EITHER = re.compile(
-    r"^(?:(?:should|do|would|can)\s+(?:i|we|you)\s+(?:use|pick|choose|go with|prefer|try)\s+)?"
+    r"^(?:(?:should|do|would|can)\s+(?:i|we|you)\s+(?:(?:just\s+)?(?:use|pick|choose|go with|go for|prefer|try|learn|"
+    r"start with|fine-?tune|train))\s+)?"
     r"(.+?)\s+or\s+(.+?)(?:\s*[,?]\s*(?:which|what|for)\b.*|\s*\?)?\s*$",
     re.I,
 )
@@ -165,13 +166,28 @@ def comparison_sides(text: str) -> list[str]:
         (match := _DIFFER_FROM.search(text)) or (match := _COMPARE.search(text)) or (match := BETTER_THAN.search(text))
     ):
         candidates = [match.group(1), _SIDE_TAIL.sub("", match.group(2))]
-    elif (match := _EITHER.search(text)) and (_WHICH_BETTER.search(text) or len(text.split()) <= 8):
+    elif (match := _EITHER.search(choice := _after_context(text))) and (
+        _WHICH_BETTER.search(text)
+        or len(choice.split()) <= EITHER_WORDS
+        or (_SHOULD_I.match(choice) and len(choice.split()) <= SHOULD_EITHER_WORDS)
+    ):
         candidates = [match.group(1), _SIDE_TAIL.sub("", match.group(2))]
         if YESNO_OPENING.match(candidates[0]) and not _WHICH_BETTER.search(text) and not text.endswith("?"):
             return []
     sides = [_side(c) for c in candidates]
     sides = [s for s in sides if s and s not in ("not", "no")]
     return sides if len(sides) >= 2 else []
+
+
+EITHER_WORDS = 8  # "lstm or gru?" is a choice; a longer "... or ..." is usually not
+SHOULD_EITHER_WORDS = 12  # unless it opens with "should I": "should i fine-tune bert or just prompt an llm"
+_SHOULD_I = re.compile(r"^(?:should|would) (?:i|we)\b", re.I)
+_CONTEXT_THEN_CHOICE = re.compile(r"^.*?[,;:]\s*(?=(?:should|would|can|do)\s+(?:i|we)\s+\S+.*\bor\b)", re.I)
+
+
+def _after_context(text: str) -> str:
+    """'i have 200 samples, should i fine-tune bert or prompt an llm' -> 'should i fine-tune bert or ...'."""
+    return _CONTEXT_THEN_CHOICE.sub("", text, count=1)
 
 
 def _side(phrase: str) -> str:

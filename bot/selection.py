@@ -49,7 +49,7 @@ def introduced_list(lead: Candidate, pool: list[Candidate]) -> Candidate | None:
     return introduced if introduced is not None and list_long_enough(introduced) else None
 
 
-def continue_section(picked: list[Candidate], pool: list[Candidate], at_least: int) -> None:
+def continue_section(picked: list[Candidate], pool: list[Candidate], at_least: int, accept=lambda c: True) -> None:
     """A one-sentence answer goes on with the sentences its note wrote right after the lead, which elaborate it
     (a tutor says more than one sentence), when nothing closer to the question was found."""
     lead = picked[0]
@@ -66,6 +66,7 @@ def continue_section(picked: list[Candidate], pool: list[Candidate], at_least: i
             and not c.is_list
             and not c.names_other
             and (c.standalone or c.dependent)
+            and accept(c)
         ),
         key=lambda c: c.sentence,
     )

@@ -145,3 +145,22 @@ def test_a_when_question_is_led_by_the_sentence_that_says_when_not_by_one_under_
         Shape.WHEN, [mechanism, choice], [Topic("l1 regularization instead l2", frozenset({"note"}))], 4
     )
     assert units[0] is choice
+
+
+def test_a_yes_no_verdict_is_followed_only_by_what_speaks_of_the_asked_part():
+    verdict = _candidate(
+        "Feature scaling is not needed for decision trees, because splits depend only on the order of values.",
+        0.75,
+        0,
+        cue_aspects=frozenset({Shape.YESNO, Shape.WHY}),
+        names_rest=True,
+    )
+    filler = _candidate(
+        "Decision trees are easy to interpret, because a small tree can be read as if-then rules.",
+        0.74,
+        1,
+        cue_aspects=frozenset({Shape.WHY}),
+        heading_aspects=frozenset({Shape.WHEN}),
+    )
+    topic = Topic("normalize data decision tree", frozenset({"note"}), whole=False, rest="normalize data")
+    assert plan_answer(Shape.YESNO, [verdict, filler], [topic], 4) == [verdict]

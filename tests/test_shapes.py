@@ -68,6 +68,9 @@ def test_shapes_of_typical_questions(question, shape):
         ),
         ("whats the diff between word2vec and glove", ["word2vec", "glove"]),
         ("how is that different from stacking?", ["it", "stacking"]),
+        # a context clause before the choice, and a longer choice that opens with "should I"
+        ("my data is small, should i use xgboost or a neural net?", ["xgboost", "neural net"]),
+        ("should i fine-tune bert or just few-shot prompt an llm", ["bert", "few-shot prompt llm"]),
     ],
 )
 def test_comparison_sides(question, sides):
@@ -109,3 +112,9 @@ def test_when_to_choose_each_of_two_is_one_comparison():
     assert split_parts(question) == [question]
     assert comparison_sides(question) == ["k-means", "dbscan"]
     assert classify(question).shape == Shape.COMPARISON
+
+
+def test_the_field_a_question_is_set_in_is_not_a_second_topic():
+    assert classify("What is dropout in deep learning?").topics == ("dropout",)
+    assert classify("What is the bias-variance tradeoff in machine learning?").shape == Shape.DEFINITION
+    assert classify("What is machine learning?").topics == ("machine learning",)
