@@ -273,6 +273,7 @@ SENTENCE_CUES[Shape.YESNO] = words(
     r"not (?:always|needed|necessary|required)",
     r"no need",
     r"(?:is|are) (?:always|never|usually|rarely|often)",
+    r"rarely (?:removes?|helps?|works?|fixes|makes?|needs?|matters?)",  # "Dropping the attribute rarely removes bias"
     r"only (?:when|if)",
     r"worth",
     r"cannot",

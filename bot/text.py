@@ -119,7 +119,7 @@ DEPENDENT_OPENING = re.compile(
     r"^(?:this|that|these|those|it|its|it's|they|their|them|such|otherwise|however|but|also|and|so|then|therefore|"
     r"thus|hence|instead|in contrast|by comparison|by contrast|for example|for instance|for those|specifically|"
     r"more specifically|similarly|likewise|as a result|here|the rest|the same|in that case|in this case|"
-    r"that's|that is why|think of it|one example)\b"
+    r"that's|that is why|think of it|one example|in (?:that|this|these|those|such) \w+)\b"
     r"|^(?:\S+ ){1,3}(?:therefore|thus|hence|consequently)\b",  # "PR-AUC therefore exposes ..." draws a conclusion
     re.IGNORECASE,
 )

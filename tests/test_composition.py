@@ -189,6 +189,7 @@ def test_a_later_part_whose_only_noun_is_generic_stays_on_the_first_parts_topic(
 
 
 def test_a_sentence_that_draws_a_conclusion_from_the_one_before_is_dependent():
+    assert DEPENDENT_OPENING.match("In that decomposition, bias^2 measures how far the average prediction is.")
     assert DEPENDENT_OPENING.match("PR-AUC therefore exposes poor precision that ROC-AUC can hide.")
     assert DEPENDENT_OPENING.match("The model thus overfits.")
     assert not DEPENDENT_OPENING.match("Precision matters when false positives are expensive.")
