@@ -166,11 +166,14 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"\bwhat (?:should|can|do) (?:i|we) (?:check|try|look at|change)\b",
             # "val accuracy is stuck at 50%, whats wrong?", "what could cause that?"
             r"\bwhat(?:'s|s| is)? (?:wrong|going on|happening)\b(?! inside| under| in there)",
-            r"\bwhat (?:could|might|would|can) (?:cause|be causing|explain)\b",
+            r"\bwhat (?:could|might|would|can) (?:cause|be causing|explain|be wrong|have gone wrong)\b",
             # "my logistic regression keeps giving a ConvergenceWarning": an error or warning it keeps raising
             r"\bmy\b.*\b(?:keeps?|kept) (?:giving|throwing|raising|showing|getting)\b",
             r"\bmy\b.*\b(?:warning|error|exception)s?\b.*\?",
             r"\bmy\b.*\bhelp\W*$",
+            # "loss isnt decreasing at all, stuck from epoch 1. ideas?": a symptom, then a call for help
+            r"\b(?:loss|accuracy|acc|model|training|network|net)\b.*\b(?:isn'?t|not|doesn'?t|won'?t|stuck|stopped|"
+            r"plateau\w*|diverg\w*|explod\w*|nan)\b.*\b(?:ideas?|help|tips?|suggestions?|advice)\W*$",
         ),
     ),
     (

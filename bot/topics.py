@@ -21,7 +21,7 @@ GENERIC_WORDS = frozenset(
     selection vs and of the a an in for with to as on at by from into about is are be my your our its it this
     that these those""".split()
 )
-# Abbreviations of the field itself, which no single note owns.
+# Abbreviations of the field itself, which no single note owns, and slang for how a model does.
 GENERAL_ABBREVIATIONS = {
     "ml": "machine learning",
     "dl": "deep learning",
@@ -30,6 +30,8 @@ GENERAL_ABBREVIATIONS = {
     "nns": "neural networks",
     "val": "validation",  # "val loss", "train/val split"
     "probs": "probabilities",  # "the model's probs are overconfident"
+    "tanks": "performs badly",  # "great in cv but tanks in production"
+    "tanked": "performed badly",
 }
 ABBREVIATION_LETTERS = 5  # a name this short, owned by one note, is expanded to that note's title
 UNORDERED_SLACK = 3  # words allowed between the words of a name matched out of order
