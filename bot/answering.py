@@ -13,7 +13,7 @@ from bot.answer_cache import AnswerCache
 from bot.answer_text import cited_sources, join, merge_parts, render
 from bot.composition import Composer, Composition, skipped_tags
 from bot.configs import AnsweringConfig
-from bot.conversation import Conversation, Reading, Turn, read_question
+from bot.conversation import Conversation, Reading, Turn, read_question, repeats_a_word
 from bot.embedding import Embedder
 from bot.generation import ExtractiveGenerator, Generator
 from bot.grounding import GroundingGuard
@@ -48,14 +48,6 @@ class PartReading:
     vector: np.ndarray
     retrieval: Retrieval
     refers_back: bool = False  # leans on an earlier part: "How is it used?"
-
-
-def _repeats_a_word(question: str, conversation: Conversation | None) -> bool:
-    """A question naming no known topic that repeats a word of the last one is about that one's topic."""
-    previous = conversation.last_topic() if conversation else None
-    if previous is None:
-        return False
-    return bool(set(topic_words(question).lower().split()) & set(topic_words(previous.question).lower().split()))
 
 
 def _log_answer(answer: Answer, with_question: bool) -> None:
@@ -221,7 +213,7 @@ class AnswerService:
         if followup.certain and not self._names_its_topic(asked, retrieval):
             return (followup, *self._retrieve(followup))
         if retrieval.evidence < STRONG_RETRIEVAL and (
-            _repeats_a_word(question, conversation) or self.retriever.vocabulary_share(topic_words(question)) >= 1.0
+            repeats_a_word(question, conversation) or self.retriever.vocabulary_share(topic_words(question)) >= 1.0
         ):
             other_vector, other = self._retrieve(followup)
             if other.evidence > max(retrieval.evidence, FOLLOWUP_MIN_EVIDENCE):

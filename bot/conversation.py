@@ -13,7 +13,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 
-from bot.question_parsing import PRONOUN, strip_filler
+from bot.question_parsing import PRONOUN, strip_filler, topic_words
 from bot.shape_rules import classify
 from bot.shapes import QuestionPlan, Shape
 
@@ -156,6 +156,15 @@ def read_question(
     if named:
         return asked, None
     return asked, Reading(f"{question} ({topic})", replace(plan, topics=(topic, *plan.topics)), True, False)
+
+
+def repeats_a_word(question: str, conversation: Conversation | None) -> bool:
+    """A question naming no known topic that repeats a word of the last one ("What's your favorite k?" after
+    "How do we choose k in k-fold?") is about that one's topic."""
+    previous = conversation.last_topic() if conversation else None
+    if previous is None:
+        return False
+    return bool(set(topic_words(question).lower().split()) & set(topic_words(previous.question).lower().split()))
 
 
 def standalone_question(question: str, conversation: Conversation | None, knows_topic: Callable[[str], bool]) -> str:

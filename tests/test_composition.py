@@ -206,14 +206,13 @@ def test_a_verdict_is_a_main_clause_not_a_condition():
 
 
 def test_a_later_part_that_repeats_a_word_of_the_first_leans_on_it():
-    from bot.answering import _repeats_a_word
-    from bot.conversation import Conversation, Turn
+    from bot.conversation import Conversation, Turn, repeats_a_word
 
     conversation = Conversation()
     conversation.add(Turn("How do we choose k in k-fold cross-validation?", "", "k-fold cross-validation"))
-    assert _repeats_a_word("What's your favorite k?", conversation)
-    assert not _repeats_a_word("What is dropout?", conversation)
-    assert not _repeats_a_word("What's your favorite k?", Conversation())
+    assert repeats_a_word("What's your favorite k?", conversation)
+    assert not repeats_a_word("What is dropout?", conversation)
+    assert not repeats_a_word("What's your favorite k?", Conversation())
 
 
 def test_a_contrast_with_a_word_every_note_uses_does_not_set_the_sentence_against_another_topic():

@@ -29,6 +29,19 @@ def test_every_note_parses_with_front_matter_and_bounds():
     assert len(titles) == len(set(titles))
 
 
+_LIST_ITEM = re.compile(r"^(?:- |\d+\. )")
+
+
+def test_a_list_ends_with_a_blank_line():
+    # a sentence written right under a list is read as part of its last item (and quoted inside it)
+    for note in notes():
+        if note.source:
+            continue
+        lines = note.body.splitlines()
+        for before, line in zip(lines, lines[1:], strict=False):
+            assert not (_LIST_ITEM.match(before) and line.strip() and not _LIST_ITEM.match(line)), (note.path, line)
+
+
 def test_committed_index_is_fresh():
     report = stale_report(KNOWLEDGE, ROOT / "index")
     assert not report.stale, f"run `mlbot index build` and commit index/: {report}"
