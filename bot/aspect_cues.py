@@ -268,12 +268,12 @@ SENTENCE_CUES: dict[Shape, re.Pattern] = {
 SENTENCE_CUES[Shape.YESNO] = words(
     r"(?:is|are|does|do|can|should|need) not",
     # "Feature scaling is needed before PCA when ...", but not "... or when a fast baseline is needed"
-    r"^(?:(?!\b(?:when|if|where)\b)[^,;])*?(?:is|are) (?:needed|necessary|required|essential)",
+    r"^(?:(?!\b(?:when|if|where|whenever|unless)\b).)*?(?:is|are) (?:needed|necessary|required|essential)",
     r"(?:is|are) applied only",
     r"not (?:always|needed|necessary|required)",
     r"no need",
     r"(?:is|are) (?:always|never|usually|rarely|often)",
-    r"rarely (?:removes?|helps?|works?|fixes|makes?|needs?|matters?)",  # "Dropping the attribute rarely removes bias"
+    r"rarely (?:removes?|helps?|works?|fix(?:es)?|makes?|needs?|matters?)",  # "Dropping X rarely removes bias"
     r"only (?:when|if)",
     r"worth",
     r"cannot",

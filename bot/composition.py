@@ -23,7 +23,7 @@ from bot.question_parsing import asks_cause, asks_choice, without_field
 from bot.retrieval import Retriever
 from bot.scoring import score
 from bot.shapes import QuestionPlan, Shape
-from bot.topics import GENERIC_WORDS, Topic, TopicLexicon, phrase_mentions, stems
+from bot.topics import GENERIC_WORDS, Topic, TopicLexicon, generic_name, phrase_mentions, stems
 
 ARTICLE_TAG = "source-article"  # the source article and the notes that restate it
 RESTATEMENT_TAG = "restatement"  # "The guide says ...": answers questions about the article, and only those
@@ -99,7 +99,7 @@ class Composer:
                     named = {
                         slug
                         for m in self.lexicon.find(candidate.text)
-                        if not _generic_name(m.phrase)  # "features" names no topic of its own
+                        if not generic_name(m.phrase)  # "features" names no topic of its own
                         for slug in m.slugs
                     }
                     candidate.names_other = bool(named - topic_slugs)
@@ -192,11 +192,3 @@ class Composer:
             if phrase_mentions(topic.phrase, text)
             or any(self.lexicon.mentions(slug, text) for slug in topic.slugs - shared)
         )
-
-
-_GENERIC_STEMS = frozenset(stems(" ".join(GENERIC_WORDS)))
-
-
-def _generic_name(phrase: tuple[str, ...]) -> bool:
-    """A one-word name that is a word of every note ("features", "training"), not a topic set against another."""
-    return len(phrase) == 1 and phrase[0] in _GENERIC_STEMS

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from bot.question_parsing import PRONOUN, strip_filler, topic_words
 from bot.shape_rules import classify
 from bot.shapes import QuestionPlan, Shape
+from bot.topics import GENERIC_NAME_STEMS, stems
 
 # "what about random forests?", "and for regression?", "how about GRUs?": the last question, about a new topic.
 _CONTINUATION = re.compile(
@@ -164,7 +165,8 @@ def repeats_a_word(question: str, conversation: Conversation | None) -> bool:
     previous = conversation.last_topic() if conversation else None
     if previous is None:
         return False
-    return bool(set(topic_words(question).lower().split()) & set(topic_words(previous.question).lower().split()))
+    asked = set(stems(topic_words(question))) - GENERIC_NAME_STEMS
+    return bool(asked & set(stems(topic_words(previous.question))))
 
 
 def standalone_question(question: str, conversation: Conversation | None, knows_topic: Callable[[str], bool]) -> str:

@@ -121,7 +121,7 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
     worded = on_point is not None and any(a in on_point.cue_aspects for a in speaks)
     if shape == Shape.WHEN and on_point is not None and not worded:  # "L1 is the better choice when ..."
         in_words = best_lead(pool, lambda c: on_aspect(c) and any(a in c.cue_aspects for a in speaks), lists=lists)
-        if in_words is not None and in_words.score >= on_point.score - ASPECT_LEAD_MARGIN:
+        if in_words is not None and in_words.score >= best.score - ASPECT_LEAD_MARGIN:
             on_point, worded = in_words, True
     lead = on_point if close and (worded or on_point.similarity >= best.similarity - ASPECT_LEAD_MARGIN) else best
     if shape == Shape.YESNO:  # "Is X always better?": the verdict ("X is not always better ...") comes first
@@ -154,18 +154,20 @@ def _aspect(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candida
                 if other is not None:
                     picked.append(other)
     # "do I need to normalize data for a tree?": after the verdict, only what speaks of normalizing
-    on_rest = shape != Shape.YESNO or not lead.names_rest
-    fill(picked, pool, lambda c: on_aspect(c) and on_topic(c, topic_slugs) and (on_rest or c.names_rest), limit, shape)
+    restricted = shape == Shape.YESNO and lead.names_rest
+
+    def keeps_to_asked(candidate: Candidate) -> bool:
+        return not restricted or candidate.names_rest
+
+    fill(picked, pool, lambda c: on_aspect(c) and on_topic(c, topic_slugs) and keeps_to_asked(c), limit, shape)
     if len(picked) < 2:  # nothing more on the aspect: the closest facts about the topic, not filler
         fill(
             picked,
             pool,
-            lambda c: (
-                c.slug in topic_slugs and c.score >= lead.score - RELEVANCE_MARGIN / 2 and (on_rest or c.names_rest)
-            ),
+            lambda c: c.slug in topic_slugs and c.score >= lead.score - RELEVANCE_MARGIN / 2 and keeps_to_asked(c),
             3,
         )
-    continue_section(picked, pool, MIN_SENTENCES, accept=lambda c: on_rest or c.names_rest)
+    continue_section(picked, pool, MIN_SENTENCES, accept=keeps_to_asked)
     return in_note_order(picked, keep_lead=True)
 
 

@@ -37,10 +37,15 @@ _COMPARE = re.compile(r"\bcompar(?:e|ing|ed|ison of)\s+(.+?)\s+(?:and|with|to|vs
 BETTER_THAN = re.compile(r"\b(?:is|are)\s+(.+?)\s+(?:better|worse|faster|slower|more \w+|less \w+)\s+than\s+(.+)", re.I)
 _EITHER = re.compile(
     r"^(?:(?:should|do|would|can)\s+(?:i|we|you)\s+(?:(?:just\s+)?(?:use|pick|choose|go with|go for|prefer|try|learn|"
-    r"start with|fine-?tune|train))\s+)?"
+    r"start with|fine[- ]?tune|train))\s+)?"
     r"(.+?)\s+or\s+(.+?)(?:\s*[,?]\s*(?:which|what|for)\b.*|\s*\?)?\s*$",
     re.I,
 )
+EITHER_WORDS = 8  # "lstm or gru?" is a choice; a longer "... or ..." is usually not
+SHOULD_EITHER_WORDS = 12  # unless it opens with "should I": "should i fine-tune bert or just prompt an llm"
+_SHOULD_I = re.compile(r"^(?:should|would) (?:i|we)\b", re.I)
+# "i have 200 samples, should i ... or ...": the choice after a context clause
+_CONTEXT_THEN_CHOICE = re.compile(r"^.*?[,;:]\s*(?=(?:should|would|can|do)\s+(?:i|we)\s+\S+.*\bor\b)", re.I)
 _WHICH_BETTER = re.compile(
     r"\bwhich\b.*\b(?:better|prefer|should i (?:use|pick|choose)|to (?:use|pick|choose))\b", re.I
 )
@@ -101,6 +106,8 @@ MAX_PARTS = 3
 MIN_PART_WORDS = 2
 # "... too large? Too small?": a fragment this short that asks nothing is read against the part before it.
 MAX_ELLIPSIS_WORDS = 4
+_QUALIFIER = re.compile(r"^\W*(?:in (?:practice|general|theory|principle|reality)|at all|ever|really|always)\b", re.I)
+_POSSESSIVES = frozenset({"my", "your", "our", "their", "its", "his", "her"})
 
 
 def split_parts(question: str) -> list[str]:
@@ -128,11 +135,13 @@ def split_parts(question: str) -> list[str]:
 def _fill_ellipsis(previous: str, fragment: str) -> str | None:
     """'What happens when the rate is too large?' + 'Too small?' -> 'What happens when the rate is too small?'.
 
-    The fragment's first word must occur once in the part before it; the fragment then takes the place of as many
-    words there, so a question that only trails a word ("Why?") is left to be merged as before.
+    The fragment's first word must occur once in the part before it, and the fragment then takes the place of as
+    many words there. A qualifier ("In practice?") or a statement of its own ("my val loss rises?") replaces nothing.
     """
     words = re.findall(r"[\w'-]+", fragment)
     if not fragment.rstrip().endswith("?") or not 1 <= len(words) <= MAX_ELLIPSIS_WORDS or _ASKS.search(fragment):
+        return None
+    if _QUALIFIER.match(fragment) or words[0].lower() in _POSSESSIVES:
         return None
     previous_words = previous.rstrip(" ?").split()
     positions = [i for i, word in enumerate(previous_words) if word.lower().strip(",;:") == words[0].lower()]
@@ -177,12 +186,6 @@ def comparison_sides(text: str) -> list[str]:
     sides = [_side(c) for c in candidates]
     sides = [s for s in sides if s and s not in ("not", "no")]
     return sides if len(sides) >= 2 else []
-
-
-EITHER_WORDS = 8  # "lstm or gru?" is a choice; a longer "... or ..." is usually not
-SHOULD_EITHER_WORDS = 12  # unless it opens with "should I": "should i fine-tune bert or just prompt an llm"
-_SHOULD_I = re.compile(r"^(?:should|would) (?:i|we)\b", re.I)
-_CONTEXT_THEN_CHOICE = re.compile(r"^.*?[,;:]\s*(?=(?:should|would|can|do)\s+(?:i|we)\s+\S+.*\bor\b)", re.I)
 
 
 def _after_context(text: str) -> str:

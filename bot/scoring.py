@@ -71,7 +71,8 @@ SYNONYMS: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"\b(?:test|prediction|inference|serving) time\b|\bat inference\b|\bat test\b", "inference"),
         (r"\bnn\b|\bneural nets?\b", "neural network"),
         (r"\blr\b", "learning rate"),
-        (r"\b(?:normali[sz]e|standardi[sz]e|rescale)\b", "scaling"),  # the verbs; "batch normalization" is no scaling
+        # the verbs; "batch normalization" is no scaling
+        (r"\b(?:normali[sz](?:e|es|ed|ing)|standardi[sz](?:e|es|ed|ing)|rescal(?:e|es|ed|ing))\b", "scaling"),
         (r"\bhyperparams?\b", "hyperparameter"),
         (r"\bdisadvantages?\b|\bdownsides?\b|\bcons\b|\bweakness(?:es)?\b|\blimitations?\b", "drawback"),
         (r"\bbenefits?\b|\bpros\b|\bstrengths?\b", "advantage"),

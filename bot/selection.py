@@ -6,6 +6,8 @@ sentence that leans on another right after it. `plans` decides, per question sha
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.candidates import Candidate, list_after, list_rank
 from bot.redundancy import redundant
 from bot.shapes import Shape
@@ -49,7 +51,9 @@ def introduced_list(lead: Candidate, pool: list[Candidate]) -> Candidate | None:
     return introduced if introduced is not None and list_long_enough(introduced) else None
 
 
-def continue_section(picked: list[Candidate], pool: list[Candidate], at_least: int, accept=lambda c: True) -> None:
+def continue_section(
+    picked: list[Candidate], pool: list[Candidate], at_least: int, accept: Callable[[Candidate], bool] = lambda c: True
+) -> None:
     """A one-sentence answer goes on with the sentences its note wrote right after the lead, which elaborate it
     (a tutor says more than one sentence), when nothing closer to the question was found."""
     lead = picked[0]

@@ -86,7 +86,8 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"\bwhat (?:\w+ ){0,2}(?:types|kinds)\b",
             r"\bwhat (?:kind|type|sort)s? of (?:\w+ ){0,5}(?:do you know|are there|exist|techniques|methods"
             r"|algorithms|architectures)\b",
-            r"\bwhat (?:[\w-]+ ){0,2}(?:techniques|methods|algorithms|metrics|architectures|optimizers|ways"
+            r"\bwhat (?:(?!(?:is|are|do|does|makes?|the|these|those)\b)[\w-]+ ){0,2}(?:techniques|methods|algorithms"
+            r"|metrics|architectures|optimizers|ways"
             r"|approaches)\b",
             r"\bcommon (?:\w+ ){0,2}(?:techniques|methods|algorithms|architectures|metrics|functions|optimizers"
             r"|ways)\b",
@@ -109,7 +110,7 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"\bwhere (?:is|are|do|does|would|can)\b.*\b(?:used|use|applied|useful|found)\b",
             r"\bwhat (?:can|could|do) (?:i|we|you|people|ppl) (?:do|use|build)\b.*\bwith\b",
             r"\bwhat (?:do|does|did) (?:i|we|you|people|ppl|anyone|folks) use\b.*\bfor\b",
-            r"\bwhat (?:can|could|would|should|might) (?:i|we|you) use\b.*\bfor\b",
+            r"\bwhat (?:can|could|would) (?:i|we|you) use\b.*\bfor\b",
             r"\bwhat (?:is|are) (?:a |an |the )?\S+(?: \S+)?(?: \S+)? for\s*\??$",
             r"\bpurpose of\b",
             r"\bwhat (?:kind of |kinds of |sorts? of )?(?:problems|tasks)\b.*\b(?:solve|for|good|handle|tackle)\b",
@@ -165,11 +166,12 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"\bout of memory\b",
             r"\bwhat (?:should|can|do) (?:i|we) (?:check|try|look at|change)\b",
             # "val accuracy is stuck at 50%, whats wrong?", "what could cause that?"
-            r"\bwhat(?:'s|s| is)? (?:wrong|going on|happening)\b(?! inside| under| in there)",
-            r"\bwhat (?:could|might|would|can) (?:cause|be causing|explain|be wrong|have gone wrong)\b",
+            r"\bwhat(?:'s|s| is)? (?:wrong|going on|happening)(?: (?:here|there|with (?:it|this|that|my \w+)))?\W*$",
+            r"\bwhat (?:could|might|would|can) (?:cause|be causing|be wrong|have gone wrong)\b",
             # "my logistic regression keeps giving a ConvergenceWarning": an error or warning it keeps raising
-            r"\bmy\b.*\b(?:keeps?|kept) (?:giving|throwing|raising|showing|getting)\b",
-            r"\bmy\b.*\b(?:warning|error|exception)s?\b.*\?",
+            r"\bmy\b.*\b(?:keeps?|kept) (?:giving|throwing|raising|showing)\b",
+            r"\bmy\b.*\b(?:gives?|giving|throws?|throwing|raises?|raising|shows?|showing) (?:a |an |this |the )?"
+            r"\S*(?:warning|error|exception)s?\b",
             r"\bmy\b.*\bhelp\W*$",
             # "loss isnt decreasing at all, stuck from epoch 1. ideas?": a symptom, then a call for help
             r"\b(?:loss|accuracy|acc|model|training|network|net)\b.*\b(?:isn'?t|not|doesn'?t|won'?t|stuck|stopped|"

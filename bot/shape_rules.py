@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import re
 
-from bot.question_parsing import BETTER_THAN, YESNO_OPENING, comparison_sides, strip_filler, topic_phrases
+from bot.question_parsing import (
+    BETTER_THAN,
+    YESNO_OPENING,
+    comparison_sides,
+    strip_filler,
+    topic_phrases,
+    without_field,
+)
 from bot.shape_patterns import SHAPE_RULES, any_of
 from bot.shapes import QuestionPlan, Shape
 from bot.text import normalize
@@ -41,8 +48,7 @@ _WHEN_CLAUSE = re.compile(r"^when (?!(?:should|would|do|does|did|is|are|can|to|m
 _USES_NOUN = re.compile(r"\b(?:applications?|use cases?|uses of)\b", re.IGNORECASE)
 # "What is the bias-variance trade-off?" asks for a named concept, not for the trade-offs of something.
 _NAMED_TRADEOFF = re.compile(
-    r"^(?:what(?:'s| is)|explain|define|describe)\s+(?:the\s+)?[\w]+[-/ ][\w]+ trade-?off"
-    r"(?: in (?:machine learning|deep learning|ml|dl|statistics|practice))?\W*$",
+    r"^(?:what(?:'s| is)|explain|define|describe)\s+(?:the\s+)?[\w]+[-/ ][\w]+ trade-?off\W*$",
     re.IGNORECASE,
 )
 _WHAT_IF = re.compile(r"\bwhat (?:happens )?if\b", re.IGNORECASE)
@@ -76,7 +82,7 @@ def classify(question: str) -> QuestionPlan:
         shape = shape or Shape.DEFINITION
         return QuestionPlan(shape, topic_phrases(text), about_article, reason or "request to explain")
     shape, reason = _shape_by_rules(text)
-    if shape == Shape.TRADEOFFS and _NAMED_TRADEOFF.match(text):
+    if shape == Shape.TRADEOFFS and _NAMED_TRADEOFF.match(without_field(text)):
         shape, reason = Shape.DEFINITION, "definition: a named trade-off"
     if shape == Shape.LIST and _USES_NOUN.search(text):  # "What are common applications of k-means?"
         shape, reason = Shape.USES, "uses: a list of applications"

@@ -118,7 +118,7 @@ def validate_question(question: str, max_chars: int) -> str:
 DEPENDENT_OPENING = re.compile(
     r"^(?:this|that|these|those|it|its|it's|they|their|them|such|otherwise|however|but|also|and|so|then|therefore|"
     r"thus|hence|instead|in contrast|by comparison|by contrast|for example|for instance|for those|specifically|"
-    r"more specifically|similarly|likewise|as a result|here|the rest|the same|in that case|in this case|"
+    r"more specifically|similarly|likewise|as a result|here|the rest|the same|"
     r"that's|that is why|think of it|one example|in (?:that|this|these|those|such) \w+)\b"
     r"|^(?:\S+ ){1,3}(?:therefore|thus|hence|consequently)\b",  # "PR-AUC therefore exposes ..." draws a conclusion
     re.IGNORECASE,

@@ -195,3 +195,11 @@ def names_topic(opener: str, topics: list[Topic]) -> bool:
         )
 
     return not topics or any(all(named(w) for w in set(content_words(t.phrase)) - GENERIC_STEMS) for t in topics)
+
+
+GENERIC_NAME_STEMS = frozenset(stems(" ".join(GENERIC_WORDS)))
+
+
+def generic_name(phrase: tuple[str, ...]) -> bool:
+    """A one-word name that is a word of every note ("features", "loss"), not a topic set against another."""
+    return len(phrase) == 1 and phrase[0] in GENERIC_NAME_STEMS

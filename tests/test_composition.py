@@ -205,18 +205,8 @@ def test_a_verdict_is_a_main_clause_not_a_condition():
     )
 
 
-def test_a_later_part_that_repeats_a_word_of_the_first_leans_on_it():
-    from bot.conversation import Conversation, Turn, repeats_a_word
-
-    conversation = Conversation()
-    conversation.add(Turn("How do we choose k in k-fold cross-validation?", "", "k-fold cross-validation"))
-    assert repeats_a_word("What's your favorite k?", conversation)
-    assert not repeats_a_word("What is dropout?", conversation)
-    assert not repeats_a_word("What's your favorite k?", Conversation())
-
-
 def test_a_contrast_with_a_word_every_note_uses_does_not_set_the_sentence_against_another_topic():
-    from bot.composition import _generic_name
+    from bot.topics import generic_name, stems
 
-    assert _generic_name(("featur",)) and _generic_name(("train",))
-    assert not _generic_name(("l2", "regulariz")) and not _generic_name(("dropout",))
+    assert generic_name(stems("features")) and generic_name(stems("training"))
+    assert not generic_name(stems("l2 regularization")) and not generic_name(stems("dropout"))

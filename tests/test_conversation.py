@@ -16,3 +16,14 @@ def test_memory_is_bounded_and_expires():
     now[0] = 61.0
     assert len(memory) == 0
     assert memory.get("b").max_turns == 2
+
+
+def test_a_later_part_that_repeats_a_word_of_the_first_leans_on_it():
+    from bot.conversation import Conversation, Turn, repeats_a_word
+
+    conversation = Conversation()
+    conversation.add(Turn("How do we choose k in k-fold cross-validation?", "", "k-fold cross-validation"))
+    assert repeats_a_word("What's your favorite k?", conversation)
+    assert not repeats_a_word("What is dropout?", conversation)
+    assert not repeats_a_word("whats going on in Paris?", conversation)  # no shared word but filler
+    assert not repeats_a_word("What's your favorite k?", Conversation())

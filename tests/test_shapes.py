@@ -94,7 +94,8 @@ def test_comparison_sides(question, sides):
             ["What happens when the learning rate is too large?", "What happens when the learning rate is too small?"],
         ),
         ("Is dropout used in CNNs? In RNNs?", ["Is dropout used in CNNs?", "Is dropout used in RNNs?"]),
-        ("What is bagging? Why?", ["What is bagging? Why?"]),  # nothing to mirror: one question
+        ("Is dropout used in CNNs? In practice?", ["Is dropout used in CNNs? In practice?"]),  # a qualifier
+        ("why is my model overfitting? my val loss rises?", ["why is my model overfitting? my val loss rises?"]),
     ],
 )
 def test_two_part_questions_are_cut_only_where_each_part_asks(question, parts):
