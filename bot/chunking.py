@@ -125,7 +125,7 @@ def _sections(body: str) -> list[tuple[list[str], list[_Block]]]:
             sections.append(([t for _, t in stack], []))
         elif not line.strip():
             flush()
-        elif _is_item(line) and paragraph and not _is_item(paragraph[-1]):
+        elif is_list_item(line) and paragraph and not is_list_item(paragraph[-1]):
             flush()  # a list starts: the text before it is its own paragraph (or the list's intro)
             paragraph.append(line)
         else:
@@ -144,7 +144,7 @@ def _blocks(path: list[str], paragraphs: list[list[str]], list_ids: itertools.co
     section = path[-1] if path else ""
     blocks: list[_Block] = []
     for lines in paragraphs:
-        if not _is_item(lines[0]):
+        if not is_list_item(lines[0]):
             units = [_Unit(s, section) for s in split_sentences(clean_markdown("\n".join(lines)))]
             if units:
                 blocks.append(_Block(path, units))
@@ -169,7 +169,8 @@ def _blocks(path: list[str], paragraphs: list[list[str]], list_ids: itertools.co
     return blocks
 
 
-def _is_item(line: str) -> bool:
+def is_list_item(line: str) -> bool:
+    """A bullet or numbered line; what follows it without a blank line is read as part of its item."""
     return bool(_BULLET.match(line) or _NUMBERED.match(line))
 
 
@@ -177,7 +178,7 @@ def _items(lines: list[str]) -> list[str]:
     """List items, a continuation line joined to its item; markdown marks removed, the words untouched."""
     items: list[str] = []
     for line in lines:
-        if _is_item(line) or not items:
+        if is_list_item(line) or not items:
             items.append(clean_markdown(_NUMBERED.sub("", _BULLET.sub("", line))))
         else:
             items[-1] += " " + clean_markdown(line)

@@ -210,7 +210,7 @@ def topic_phrases(text: str) -> tuple[str, ...]:
 
     A question whose only subject is a pronoun ("is it used at test time too?") has no topic of its own.
     """
-    text = without_field(_TRAILING_PUNCTUATION.sub("", strip_filler(text)))
+    text = without_field(strip_filler(text))
     if sides := comparison_sides(text):
         return tuple(sides)
     phrase = _strip_frame(text)

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+from bot.chunking import is_list_item
 from bot.index import stale_report
 from bot.notes import convert_source_article, note_files, parse_note
 
@@ -29,9 +30,6 @@ def test_every_note_parses_with_front_matter_and_bounds():
     assert len(titles) == len(set(titles))
 
 
-_LIST_ITEM = re.compile(r"^(?:- |\d+\. )")
-
-
 def test_a_list_ends_with_a_blank_line():
     # a sentence written right under a list is read as part of its last item (and quoted inside it)
     for note in notes():
@@ -39,7 +37,7 @@ def test_a_list_ends_with_a_blank_line():
             continue
         lines = note.body.splitlines()
         for before, line in zip(lines, lines[1:], strict=False):
-            assert not (_LIST_ITEM.match(before) and line.strip() and not _LIST_ITEM.match(line)), (note.path, line)
+            assert not (is_list_item(before) and line.strip() and not is_list_item(line)), (note.path, line)
 
 
 def test_committed_index_is_fresh():
