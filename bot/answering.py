@@ -123,7 +123,8 @@ class AnswerService:
             if on_text:
                 on_text(REFUSAL)
         else:
-            answer = self._compose(question, answered, on_text)
+            earlier = conversation.turns[-1].shown if conversation is not None and conversation.turns else ()
+            answer = self._compose(question, answered, on_text, frozenset(earlier))
         finished = time.perf_counter()
         answer.timings_ms = {
             "retrieve": (retrieved - started) * 1000,
@@ -132,6 +133,7 @@ class AnswerService:
         }
         first = answered[0] if answered else readings[0]
         turn = self._turn(question, first.reading, first.retrieval)
+        turn.shown = tuple(answer.sentences[0].text.splitlines()[:1]) if answer.sentences else ()
         if conversation is not None:
             conversation.add(turn)
         if fresh:
@@ -242,12 +244,15 @@ class AnswerService:
         named = set(content_words(" ".join(reading.plan.topics))) - GENERIC_STEMS  # "Is it a useful metric?"
         return bool(named & set(content_words(" ".join([top.title, *top.heading_path]))))
 
-    def _compose(self, question: str, parts: list[PartReading], on_text) -> Answer:
+    def _compose(self, question: str, parts: list[PartReading], on_text, shown: frozenset[str]) -> Answer:
         """The plan's sentences, quoted; the lead is shown at once (unless the model writes it), then the
-        model's role, if any, works on the rest. Each part of a two-part question gets its own plan."""
-        compositions = [
-            self.composer.compose(p.reading.plan, p.reading.standalone, p.vector, p.retrieval) for p in parts
-        ]
+        model's role, if any, works on the rest. Each part of a two-part question gets its own plan; a follow-up
+        does not repeat what the answer before it showed."""
+        compositions = []
+        for p in parts:
+            repeated = shown if p.reading.followup else frozenset()
+            read = p.reading
+            compositions.append(self.composer.compose(read.plan, read.standalone, p.vector, p.retrieval, repeated))
         self.composer.keep_to_subject(compositions, [p.reading.followup or p.refers_back for p in parts])
         units = merge_parts([c.units for c in compositions], self.config.composition.answer_sentences)
         texts = render(units)

@@ -275,6 +275,8 @@ SENTENCE_CUES[Shape.YESNO] = words(
     r"(?:is|are) (?:always|never|usually|rarely|often)",
     r"rarely (?:removes?|helps?|works?|fix(?:es)?|makes?|needs?|matters?)",  # "Dropping X rarely removes bias"
     r"only (?:when|if)",
+    r"must (?:not|never|always|only|run|happen)",  # "Feature selection must run inside each fold"
+    r"should (?:never|always|only)",
     r"worth",
     r"cannot",
     r"can't",

@@ -19,7 +19,8 @@ from bot.embedding import Embedder
 from bot.index import LoadedIndex
 from bot.models import Retrieval
 from bot.plans import plan_answer
-from bot.question_parsing import asks_cause, asks_choice, without_field
+from bot.question_asks import asks_cause, asks_choice, asks_remedy
+from bot.question_parsing import context_split, without_field
 from bot.retrieval import Retriever
 from bot.scoring import score
 from bot.shapes import QuestionPlan, Shape
@@ -57,13 +58,20 @@ class Composer:
         self.lexicon = TopicLexicon.from_chunks(index.chunks)
         self.article_slugs = {c.slug for c in index.chunks if ARTICLE_TAG in c.tags}
         self.restatement_slugs = frozenset(c.slug for c in index.chunks if RESTATEMENT_TAG in c.tags)
+        self._names_cache: dict[tuple[str, str], bool] = {}
 
     def knows_topic(self, phrase: str) -> bool:
         return self.lexicon.best(phrase) is not None
 
     def compose(
-        self, plan: QuestionPlan, question: str, question_vector: np.ndarray, retrieval: Retrieval
+        self,
+        plan: QuestionPlan,
+        question: str,
+        question_vector: np.ndarray,
+        retrieval: Retrieval,
+        shown: frozenset[str] = frozenset(),
     ) -> Composition:
+        """The answer's units for one question (`shown`: sentences the conversation already showed)."""
         hits = retrieval.hits
         positions = [h.position for h in hits]
         topics, extra_positions = self._topics(plan, question, hits)
@@ -73,10 +81,12 @@ class Composer:
             positions = [p for p in positions if self.index.chunks[p].slug in topic_slugs]
         elif hits and not topic_slugs:
             topic_slugs.add(hits[0].chunk.slug)  # no name matched: the best passage's note is the topic
-        for slug in sorted(topic_slugs):
+        context_slugs = {slug for t in topics for slug in t.context_slugs}
+        for slug in sorted(topic_slugs | context_slugs):
             positions += self.index.note_positions.get(slug, [])
         positions += extra_positions
         candidates = gather(self.index, positions)
+        candidates = [c for c in candidates if c.text not in shown] or candidates
         if plan.shape == Shape.WHY and asks_cause(question):  # "Why loss functions matter" is not a cause
             for candidate in candidates:
                 if importance_heading(candidate.section):
@@ -86,6 +96,12 @@ class Composer:
                 if Shape.HOW_TO not in candidate.heading_aspects:
                     candidate.heading_aspects = candidate.heading_aspects - {Shape.STEPS, Shape.LIST}
         mentions = [self._mentions(c, topics) for c in candidates]
+        for candidate in candidates:
+            candidate.in_context = self._in_context(candidate, topics)
+            # "the learning rate in gradient boosting": the learning-rate note speaks of gradient descent
+            candidate.outside_setting = any(
+                t.context and not t.whole and candidate.slug not in t.slugs and not candidate.in_context for t in topics
+            )
         if plan.shape == Shape.COMPARISON:
             asked = {slug for t in topics for slug in t.slugs}
             for candidate in candidates:
@@ -118,12 +134,15 @@ class Composer:
             topic_phrases=tuple(t.phrase for t in topics) + tuple(t.rest for t in topics if t.rest),
             rest_phrases=tuple(t.rest for t in topics if t.rest),
             restatement_slugs=self.restatement_slugs,
-            partial_slugs=frozenset(s for t in topics if not t.whole for s in t.slugs)
-            - {s for t in topics if t.whole for s in t.slugs},
+            # a note that names only part of the topic, or only the topic it is set in: its headings ("How
+            # transformers work") speak of its own topic, not of the one asked ("self-attention")
+            partial_slugs=frozenset(s for t in topics for s in (t.context_slugs if t.whole else t.slugs))
+            - {s for t in topics if t.whole for s in t.slugs - t.context_slugs},
         )
         if plan.about_article:
             candidates = [c for c in candidates if c.slug in topic_slugs] or candidates
-        units = plan_answer(plan.shape, candidates, topics, self.config.answer_sentences, plan.about_article)
+        remedies = plan.shape == Shape.LIST and asks_remedy(question)
+        units = plan_answer(plan.shape, candidates, topics, self.config.answer_sentences, plan.about_article, remedies)
         return Composition(units, topics, candidates, plan)
 
     def replan(self, composition: Composition, candidates: list[Candidate]) -> list[Candidate]:
@@ -154,6 +173,8 @@ class Composer:
         positions: list[int] = []
         hit_slugs = {h.chunk.slug for h in hits}
         single = len(plan.topics) == 1 and not plan.about_article
+        if single and plan.shape != Shape.COMPARISON and (topic := self._set_in(plan.topics[0], question)):
+            return [topic], positions
         for phrase in plan.topics:
             matches = self.lexicon.find(without_field(question) if single else phrase)
             # A one-word name inside a long phrase ("loss" in "validation loss goes up while training loss goes
@@ -178,6 +199,50 @@ class Composer:
             whole = not named or covered >= WHOLE_TOPIC_COVERAGE
             topics.append(Topic(phrase, frozenset(slugs), whole, "" if whole else rest))
         return topics, positions
+
+    def _set_in(self, phrase: str, question: str) -> Topic | None:
+        """A topic set inside another ("what does temperature do in an LLM?"), when both name notes.
+
+        The inner topic is asked about, in the outer one's setting. A note of the inner topic that never names the
+        outer one is about another sense of it ("bias" in the fairness note, for "bias in a neural network"), so
+        then the outer topic's note answers, and the inner topic is the part of it that is asked.
+        """
+        if not (split := context_split(question)):
+            return None
+        head, context = split
+        head_slugs = self._named_slugs(head)
+        context_slugs = self._named_slugs(context) - head_slugs
+        if not head_slugs or not context_slugs or not self._names_whole(head):
+            return None
+        relevant = frozenset(s for s in head_slugs if any(self._note_names(s, c) for c in context_slugs))
+        if relevant:
+            return Topic(head, relevant | context_slugs, context=context, context_slugs=frozenset(context_slugs))
+        return Topic(phrase, frozenset(context_slugs), False, head, context, frozenset(context_slugs))
+
+    def _named_slugs(self, phrase: str) -> set[str]:
+        return {slug for m in self.lexicon.find(phrase) if not generic_name(m.phrase) for slug in m.slugs}
+
+    def _names_whole(self, phrase: str) -> bool:
+        """Whether note names cover the phrase ("temperature"), not one word of it ("tuning parameters")."""
+        named = {w for m in self.lexicon.find(phrase) for w in m.phrase}
+        words = [w for w in stems(phrase) if w not in GENERIC_WORDS] or list(stems(phrase))
+        return sum(w in named for w in words) >= WHOLE_TOPIC_COVERAGE * len(words)
+
+    def _note_names(self, slug: str, other: str) -> bool:
+        """Whether a note names another note anywhere in its text."""
+        if (slug, other) not in self._names_cache:
+            text = " ".join(s for p in self.index.note_positions.get(slug, []) for s in self.index.chunks[p].sentences)
+            self._names_cache[slug, other] = self.lexicon.mentions(other, text)
+        return self._names_cache[slug, other]
+
+    def _in_context(self, candidate: Candidate, topics: list[Topic]) -> bool:
+        """Whether a candidate of the note a topic is set in names the asked part of it: "The learning rate, or
+        shrinkage, scales the contribution of each tree" for "the learning rate in gradient boosting"."""
+        text = f"{candidate.section} {candidate.text}"
+        return any(
+            t.context and not t.whole and candidate.slug in t.context_slugs and phrase_mentions(t.rest, text)
+            for t in topics
+        )
 
     def _mentions(self, candidate: Candidate, topics: list[Topic]) -> frozenset[int]:
         """The topics a candidate names: by the user's phrase, or by a name of a note only that topic names.

@@ -35,6 +35,7 @@ class Turn:
     topic: str | None  # the topic phrase the answer was about, e.g. "dropout"
     slugs: tuple[str, ...] = ()  # the notes the answer came from, best first
     plan: QuestionPlan | None = None
+    shown: tuple[str, ...] = ()  # the answer's lead, which a follow-up does not repeat
 
 
 @dataclass

@@ -45,9 +45,14 @@ LIST_FRIENDLY = frozenset({Shape.USES, Shape.STRENGTHS, Shape.WEAKNESSES, Shape.
 
 
 def plan_answer(
-    shape: Shape, candidates: list[Candidate], topics: list[Topic], max_units: int, about_article: bool = False
+    shape: Shape,
+    candidates: list[Candidate],
+    topics: list[Topic],
+    max_units: int,
+    about_article: bool = False,
+    remedies: bool = False,
 ) -> list[Candidate]:
-    """The units of the answer, in the order they are shown."""
+    """The units of the answer, in the order they are shown (`remedies`: a list of ways to deal with something)."""
     pool = sorted(candidates, key=lambda c: c.score, reverse=True)
     if not pool:
         return []
@@ -55,7 +60,7 @@ def plan_answer(
     if shape == Shape.COMPARISON and len(topics) >= 2:
         chosen = _comparison(pool, topics, max_units)
     elif shape in (Shape.LIST, Shape.STEPS):
-        chosen = _list(pool, shape, max_units)
+        chosen = _list(pool, shape, max_units, remedies)
     elif shape in ASPECT_SHAPES or shape == Shape.YESNO:
         chosen = _aspect(pool, shape, max_units)
     else:
@@ -218,11 +223,11 @@ def _comparison(pool: list[Candidate], topics: list[Topic], max_units: int) -> l
     return picked
 
 
-def _list(pool: list[Candidate], shape: Shape, max_units: int) -> list[Candidate]:
+def _list(pool: list[Candidate], shape: Shape, max_units: int, remedies: bool = False) -> list[Candidate]:
     lists = [c for c in pool if c.is_list and len(c.items) >= MIN_LIST_ITEMS]
     if shape == Shape.STEPS:
         lists = sorted(lists, key=lambda c: (not c.ordered, -c.score))
-    elif lists and lists[0].ordered:  # "which models ...?" wants kinds, not the steps of a procedure
+    elif lists and lists[0].ordered and not remedies:  # "which models ...?" wants kinds, not a procedure's steps
         kinds = next((c for c in lists if not c.ordered and c.score >= lists[0].score - KINDS_MARGIN), None)
         if kinds is not None:
             lists = [kinds, *[c for c in lists if c is not kinds]]

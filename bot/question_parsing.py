@@ -34,6 +34,19 @@ _WHEN_EACH = re.compile(
     re.I,
 )
 _COMPARE = re.compile(r"\bcompar(?:e|ing|ed|ison of)\s+(.+?)\s+(?:and|with|to|vs\.?|versus)\s+(.+)", re.I)
+# "what's better about adam compared to plain sgd", "how does ridge do compared with lasso"
+# (an aspect asked "compared to" something, "benefits of a tree compared to ...", stays that aspect)
+_COMPARED_TO = re.compile(
+    r"^(?:what(?:'s|s| is) (?:so )?(?:better|worse|different) about|how (?:does|do|is|are))\s+(.+?)\s+"
+    r"(?:as )?compared (?:to|with)\s+(.+)",
+    re.I,
+)
+# "advantages of random forests over a single tree": one side's strengths measured against the other's
+_ASPECT_OVER = re.compile(
+    r"\b(?:advantages?|benefits?|pros|strengths?|disadvantages?|drawbacks?|downsides?|cons|weaknesses?)\s+"
+    r"(?:of|to)\s+(?:using\s+)?(.+?)\s+(?:over|versus|instead of|rather than)\s+(.+)",
+    re.I,
+)
 BETTER_THAN = re.compile(r"\b(?:is|are)\s+(.+?)\s+(?:better|worse|faster|slower|more \w+|less \w+)\s+than\s+(.+)", re.I)
 _EITHER = re.compile(
     r"^(?:(?:should|do|would|can)\s+(?:i|we|you)\s+(?:(?:just\s+)?(?:use|pick|choose|go with|go for|prefer|try|learn|"
@@ -74,7 +87,7 @@ _FRAME_WORDS = frozenset(
     makes does doing go going own get have has had may might must whether if then again cases case situations
     situation scenario scenarios which one ones tradeoffs trade offs tradeoff off into over under article guide
     text source author according per say says said mention mentions mentioned describes claim claims gives lists
-    linode not no yes tell""".split()
+    linode not no yes tell outline plain vanilla""".split()
 )
 PRONOUN = re.compile(r"\b(?:it|its|it's|they|them|their|this|that|these|those)\b", re.IGNORECASE)
 _SIDE_SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)\s+|\s+and\s+|\s+or\s+|\s+vs\.?\s+|\s+versus\s+|,\s*)\s*", re.I)
@@ -172,7 +185,11 @@ def comparison_sides(text: str) -> list[str]:
     elif (match := _DIFFER.search(text)) or (match := _WHEN_EACH.search(text.strip())):
         candidates = [match.group(1), match.group(2)]
     elif (
-        (match := _DIFFER_FROM.search(text)) or (match := _COMPARE.search(text)) or (match := BETTER_THAN.search(text))
+        (match := _DIFFER_FROM.search(text))
+        or (match := _COMPARE.search(text))
+        or (match := BETTER_THAN.search(text))
+        or (match := _COMPARED_TO.search(text))
+        or (match := _ASPECT_OVER.search(text))
     ):
         candidates = [match.group(1), _SIDE_TAIL.sub("", match.group(2))]
     elif (match := _EITHER.search(choice := _after_context(text))) and (
@@ -222,6 +239,30 @@ def without_field(question: str) -> str:
     return _FIELD_CONTEXT.sub("", _TRAILING_PUNCTUATION.sub("", question)) or question
 
 
+# "What does temperature do in an LLM?": the topic (temperature) set inside another one (LLMs).
+_SET_IN = re.compile(
+    r"^(?P<head>.+?)\s+(?:in|inside|within)\s+(?:(?:a|an|the|my|our|your)\s+)?(?P<context>[^?]+)$", re.IGNORECASE
+)
+
+
+_NETWORK_SETTING = re.compile(r"^(?:deep )?(?:neural )?(?:net|nets|network|networks|nn|nns)$", re.I)
+
+
+def context_split(question: str) -> tuple[str, str] | None:
+    """'what does temperature do in an llm?' -> ('temperature', 'llm'): the topic and the topic it sits in.
+
+    None when the question sets nothing inside another topic, or sets it in the field ("dropout in deep learning").
+    """
+    text = without_field(strip_filler(normalize(question)))
+    if comparison_sides(text) or not (match := _SET_IN.match(_TRAILING_PUNCTUATION.sub("", text))):
+        return None
+    head = _strip_frame(match["head"])
+    context = _strip_frame(match["context"])
+    if _NETWORK_SETTING.match(context):  # "dropout in neural networks": the field of deep learning
+        return None
+    return (head, context) if head and context else None
+
+
 def topic_words(question: str) -> str:
     """The question without its frame words ("tell me a joke about cats" -> "joke cats")."""
     return " ".join(w for w in re.findall(r"[\w'-]+", strip_filler(question)) if w.lower() not in _FRAME_WORDS)
@@ -230,26 +271,3 @@ def topic_words(question: str) -> str:
 def refers_back(question: str) -> bool:
     """True when the question leans on an earlier turn: a pronoun as its subject, or no topic at all."""
     return bool(PRONOUN.search(question)) or not topic_phrases(question)
-
-
-# A why-question about something that happens asks for its cause; a heading on a topic's importance does not
-# speak to that ("Why loss functions matter" for "why does my validation loss go up?").
-_HAPPENING = re.compile(
-    r"\b(?:go(?:es|ing)? (?:up|down)|rises?|rising|falls?|falling|drops?|dropping|increas(?:es?|ing)|"
-    r"decreas(?:es?|ing)|explod(?:es?|ing)|vanish(?:es|ing)?|fail(?:s|ing)?|happens?|diverg(?:es?|ing)|stops?|"
-    r"stuck|plateaus?|gets? worse|oscillat(?:es?|ing)|spikes?|nan)\b",
-    re.IGNORECASE,
-)
-# "How do we choose k in k-fold?" asks how to choose, which the steps of k-fold ("How k-fold works") do not say.
-_CHOOSING = re.compile(
-    r"\b(?:choos\w*|chose|pick\w*|select(?:s|ed|ing)?|set (?:the|a|an|my|our)|decide|determine)\b", re.IGNORECASE
-)
-
-
-def asks_cause(question: str) -> bool:
-    """A why-question about something that happens ("why does the loss go up?"), not about why X is used."""
-    return bool(_HAPPENING.search(question))
-
-
-def asks_choice(question: str) -> bool:
-    return bool(_CHOOSING.search(question))

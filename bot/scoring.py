@@ -14,6 +14,7 @@ import numpy as np
 
 from bot.aspects import speaks_against
 from bot.candidates import Candidate
+from bot.question_asks import asks_remedy
 from bot.shapes import Shape
 from bot.text import content_words
 from bot.topics import GENERIC_STEMS, stems, tokens
@@ -23,6 +24,8 @@ SECTION_WEIGHT = 0.14  # the sentence sits in a section whose heading speaks to 
 CUE_WEIGHT = 0.06  # the sentence's own words speak to it ("used for", "because", "the main drawback")
 TOPIC_NOTE_WEIGHT = 0.10  # the sentence is from a note the question names
 MENTION_WEIGHT = 0.05  # the sentence names a topic of the question
+OUTSIDE_SETTING_PENALTY = 0.10  # from another note and silent on the topic the asked part is set in
+CONTEXT_WEIGHT = 0.08  # it names the topic together with the topic it is set in ("temperature" and "LLM")
 DEFINITION_WEIGHT = 0.12  # a note's opening sentence, for "what is X?"
 SECTION_OPENING_WEIGHT = 0.04  # the first sentence of a section that speaks to the aspect asked
 REST_WEIGHT = 0.08  # the sentence names the asked part of a named note ("stratified" k-fold)
@@ -53,6 +56,9 @@ _WANTED: dict[Shape, dict[Shape, float]] = {
     Shape.STEPS: {Shape.STEPS: 1.0, Shape.HOW_IT_WORKS: 0.7},
     Shape.DEFINITION: {Shape.HOW_IT_WORKS: 0.15},
 }
+
+# "List some ways to deal with class imbalance": a list of remedies, not of examples of the problem.
+_REMEDY_LIST_WANTED = {Shape.FIX: 1.0, Shape.HOW_TO: 1.0}
 
 
 # Problems that come in opposite pairs: a question about one should not be answered about the other.
@@ -170,7 +176,7 @@ def score(
     total = len(candidates) or 1
     weight = {w: math.log((1 + total) / (1 + sum(w in m for m in matched))) for w in asked}
     denominator = sum(weight.values()) or 1.0
-    wanted = _WANTED.get(shape, {})
+    wanted = _REMEDY_LIST_WANTED if shape == Shape.LIST and asks_remedy(question) else _WANTED.get(shape, {})
     lowered_question = question.lower()
     topic_words = set(content_words(" ".join(topic_phrases)))
     rest_words = set(content_words(" ".join(rest_phrases)))
@@ -198,9 +204,14 @@ def score(
         candidate.names_rest = bool(asked_rest & words)
         value += TOPIC_NOTE_WEIGHT * candidate.in_topic_note
         value += MENTION_WEIGHT * bool(mention)
+        value += CONTEXT_WEIGHT * candidate.in_context
+        if candidate.outside_setting:
+            value -= OUTSIDE_SETTING_PENALTY
         value -= rank_penalty * rank_of.get(candidate.position, len(rank_of))
-        candidate.defines = _defines(candidate.text, topic_phrases)
-        candidate.names_first = candidate.defines or _defines(candidate.text, topic_phrases, strict=False)
+        candidate.defines = _defines(candidate.text, topic_phrases) and not candidate.outside_setting
+        candidate.names_first = candidate.defines or (
+            _defines(candidate.text, topic_phrases, strict=False) and not candidate.outside_setting
+        )
         candidate.lead_bonus = 0.0
         if shape not in (Shape.DEFINITION, Shape.COMPARISON) and candidate.opens_note:
             candidate.lead_bonus = -LEAD_OPENER_PENALTY  # "How does a GAN learn?" is not "What is a GAN?"

@@ -71,7 +71,7 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
         Shape.LIST,
         any_of(
             r"^(?:name|list|enumerate|give (?:me )?(?:some|a few|examples?|a list))\b",
-            r"\b(?:examples?|types|kinds|sorts|categories|families|variants|forms|flavou?rs) of\b",
+            r"\b(?:examples?|types|kinds|sorts|categories|families|variants|forms|flavou?rs|mechanisms) of\b",
             r"\bwhat (?:are|r) (?:some|the|common|popular|typical|main|major|different|a few|good|well[- ]known"
             r"|possible|available|other)\b"
             r"(?:.*\b(?:techniques|methods|algorithms|models|architectures|metrics|functions|optimizers|types|kinds"
@@ -122,7 +122,7 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
     (
         Shape.STEPS,
         any_of(
-            r"\bsteps?\b",
+            r"(?<!\bone )(?<!\ba )(?<!\btime )(?<!\beach )(?<!\bevery )(?<!\bsingle )\bsteps?\b",  # not "by one step"
             r"\bstep[- ]by[- ]step\b",
             r"\bwalk (?:me )?through\b",
             r"\bprocedure\b",

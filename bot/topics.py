@@ -175,6 +175,8 @@ class Topic:
     slugs: frozenset[str]
     whole: bool = True
     rest: str = ""
+    context: str = ""  # the topic it is set in: "llm" in "what does temperature do in an llm?"
+    context_slugs: frozenset[str] = frozenset()
 
 
 GENERIC_STEMS = frozenset(content_words(" ".join(GENERIC_WORDS)))

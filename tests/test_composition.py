@@ -38,6 +38,38 @@ The main drawbacks of GANs are unstable training and mode collapse.
 
 ## GANs compared with diffusion models
 GANs generate a sample in one pass, while diffusion models need many denoising steps.
+
+## Training GANs
+The learning rate of a GAN is often set separately for the generator and the discriminator.
+""",
+    "learning-rate": """---
+title: Learning rate
+aliases: [step size]
+tags: [training]
+related: []
+---
+The learning rate is a hyperparameter that sets the step size of gradient descent.
+A learning rate that is too large makes the loss diverge.
+""",
+    "class-imbalance": """---
+title: Class imbalance
+aliases: [imbalanced data]
+tags: [data]
+related: []
+---
+Class imbalance is when one class has far more examples than another.
+
+## Examples of class imbalance
+Some ways class imbalance shows up in practice include:
+- Fraud: fraudulent payments are rare.
+- Disease screening: sick patients are rare.
+- Defects: faulty parts are rare.
+
+## How to handle class imbalance
+Class imbalance is handled in these steps:
+1. Pick a metric that reflects the rare class.
+2. Weight the rare class more in the loss.
+3. Tune the decision threshold.
 """,
     "diffusion-models": """---
 title: Diffusion models
@@ -210,3 +242,24 @@ def test_a_contrast_with_a_word_every_note_uses_does_not_set_the_sentence_agains
 
     assert generic_name(stems("features")) and generic_name(stems("training"))
     assert not generic_name(stems("l2 regularization")) and not generic_name(stems("dropout"))
+
+
+def test_a_topic_set_inside_another_is_answered_in_that_setting(service):
+    # the learning-rate note never names GANs: the GAN note's own sentence on learning rates answers
+    answer = service.answer("what is the learning rate in gans?")
+    assert answer.sentences[0].text.startswith("The learning rate of a GAN")
+
+
+def test_a_list_of_ways_to_deal_with_a_problem_is_the_list_of_remedies(service):
+    answer = service.answer("list some ways to deal with class imbalance")
+    assert answer.answer.splitlines()[0] == "Class imbalance is handled in these steps:"
+    assert "Fraud" not in answer.answer
+
+
+def test_a_followup_does_not_open_with_the_answer_before_it(service):
+    from bot.conversation import Conversation
+
+    conversation = Conversation()
+    first = service.answer("What is a GAN?", conversation)
+    again = service.answer("what about at generation time?", conversation)
+    assert again.sentences[0].text != first.sentences[0].text

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from bot.question_parsing import comparison_sides, split_parts
+from bot.question_asks import asks_remedy
+from bot.question_parsing import comparison_sides, context_split, split_parts
 from bot.shape_rules import classify
 from bot.shapes import Shape
 from tests.conftest import DATA
@@ -71,6 +72,11 @@ def test_shapes_of_typical_questions(question, shape):
         # a context clause before the choice, and a longer choice that opens with "should I"
         ("my data is small, should i use xgboost or a neural net?", ["xgboost", "neural net"]),
         ("should i fine-tune bert or just few-shot prompt an llm", ["bert", "few-shot prompt llm"]),
+        # "compared to" after "what's better about" or "how does", and "plain" / "vanilla" as frame words
+        ("whats better about adam compared to plain sgd", ["adam", "sgd"]),
+        ("how does ridge do compared with lasso", ["ridge", "lasso"]),
+        # an aspect asked "compared to" something stays that aspect
+        ("What are the benefits of a single decision tree compared to more complex models?", []),
     ],
 )
 def test_comparison_sides(question, sides):
@@ -119,3 +125,24 @@ def test_the_field_a_question_is_set_in_is_not_a_second_topic():
     assert classify("What is dropout in deep learning?").topics == ("dropout",)
     assert classify("What is the bias-variance tradeoff in machine learning?").shape == Shape.DEFINITION
     assert classify("What is machine learning?").topics == ("machine learning",)
+
+
+def test_a_topic_set_inside_another_is_split_from_its_setting():
+    assert context_split("what does temperature do in an llm?") == ("temperature", "llm")
+    assert context_split("what is the learning rate in gradient boosting") == ("learning rate", "gradient boosting")
+    # the field, and a network as such, are where every topic lives
+    assert context_split("What is dropout in deep learning?") is None
+    assert context_split("What is dropout in neural networks?") is None
+    assert context_split("gru vs lstm in nlp?") is None  # a comparison keeps its sides
+
+
+def test_a_step_of_something_is_not_a_steps_question():
+    assert classify("my forecast is the input shifted by one step, what do i do").shape == Shape.FIX
+    assert classify("walk me through one training step").shape == Shape.STEPS
+    assert classify("What are the main mechanisms of missing data?").shape == Shape.LIST
+
+
+def test_a_list_of_ways_to_deal_with_a_problem_asks_for_remedies():
+    assert asks_remedy("list some ways to deal with class imbalance")
+    assert asks_remedy("techniques to prevent overfitting?")
+    assert not asks_remedy("list some examples of class imbalance")
