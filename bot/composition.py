@@ -98,10 +98,7 @@ class Composer:
         mentions = [self._mentions(c, topics) for c in candidates]
         for candidate in candidates:
             candidate.in_context = self._in_context(candidate, topics)
-            # "the learning rate in gradient boosting": the learning-rate note speaks of gradient descent
-            candidate.outside_setting = any(
-                t.context and not t.whole and candidate.slug not in t.slugs and not candidate.in_context for t in topics
-            )
+            candidate.outside_setting = any(self._astray(candidate, t) for t in topics if t.context)
         if plan.shape == Shape.COMPARISON:
             asked = {slug for t in topics for slug in t.slugs}
             for candidate in candidates:
@@ -218,6 +215,19 @@ class Composer:
         if relevant:
             return Topic(head, relevant | context_slugs, context=context, context_slugs=frozenset(context_slugs))
         return Topic(phrase, frozenset(context_slugs), False, head, context, frozenset(context_slugs))
+
+    def _astray(self, candidate: Candidate, topic: Topic) -> bool:
+        """Whether a candidate leaves a topic set inside another: a sentence of another note that is silent on the
+        setting ("the learning rate in gradient boosting": the learning-rate note speaks of gradient descent), or a
+        sentence of the setting's own note that is silent on the asked topic (the perceptron learning rule, for
+        "the steps of backpropagation in a multilayer perceptron")."""
+        if not topic.whole:
+            return candidate.slug not in topic.slugs and not candidate.in_context
+        asked = topic.slugs - topic.context_slugs
+        if candidate.slug not in topic.context_slugs - asked:
+            return False
+        text = f"{candidate.section} {candidate.text} {' '.join(candidate.items)}"
+        return not phrase_mentions(topic.phrase, text) and not any(self.lexicon.mentions(s, text) for s in asked)
 
     def _named_slugs(self, phrase: str) -> set[str]:
         return {slug for m in self.lexicon.find(phrase) if not generic_name(m.phrase) for slug in m.slugs}

@@ -84,6 +84,7 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"\bwhich (?:[\w-]+ ){0,3}(?:techniques|methods|algorithms|models|architectures|metrics|functions"
             r"|optimizers|types|kinds|ways|approaches|losses|measures|options|strategies)\b",
             r"\bwhat (?:\w+ ){0,2}(?:types|kinds)\b",
+            r"^which (?:[\w-]+ ){0,2}[\w-]+s (?:are|r) (?:commonly|usually|typically|often|most|widely|generally)\b",
             r"\bwhat (?:kind|type|sort)s? of (?:\w+ ){0,5}(?:do you know|are there|exist|techniques|methods"
             r"|algorithms|architectures)\b",
             r"\bwhat (?:(?!(?:is|are|do|does|makes?|the|these|those)\b)[\w-]+ ){0,2}(?:techniques|methods|algorithms"
