@@ -245,7 +245,12 @@ _SET_IN = re.compile(
 )
 
 
-_NETWORK_SETTING = re.compile(r"^(?:deep )?(?:neural )?(?:net|nets|network|networks|nn|nns)$", re.I)
+# Settings every topic lives in: "dropout in neural networks", "PCA in a machine learning pipeline".
+_GENERAL_SETTING = re.compile(
+    r"^(?:(?:deep )?(?:neural )?(?:net|nets|network|networks|nn|nns)|(?:(?:machine learning|ml|data science) )?"
+    r"(?:pipeline|pipelines|workflow|project|projects|practice|model|models|system|systems))$",
+    re.IGNORECASE,
+)
 
 
 def context_split(question: str) -> tuple[str, str] | None:
@@ -258,7 +263,7 @@ def context_split(question: str) -> tuple[str, str] | None:
         return None
     head = _strip_frame(match["head"])
     context = _strip_frame(match["context"])
-    if _NETWORK_SETTING.match(context):  # "dropout in neural networks": the field of deep learning
+    if _GENERAL_SETTING.match(context):  # "dropout in neural networks": the field of deep learning
         return None
     return (head, context) if head and context else None
 

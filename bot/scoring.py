@@ -217,7 +217,12 @@ def score(
             candidate.lead_bonus = -LEAD_OPENER_PENALTY  # "How does a GAN learn?" is not "What is a GAN?"
             value -= LEAD_OPENER_PENALTY
         # "What does the article say about X?" is not answered by the article's opening sentence.
-        opener_defines = candidate.opens_note and candidate.slug in topic_slugs and not (about_article and rest_words)
+        opener_defines = (
+            candidate.opens_note
+            and candidate.slug in topic_slugs
+            and not (about_article and rest_words)
+            and not candidate.outside_setting
+        )
         if shape == Shape.DEFINITION and (opener_defines or candidate.defines):
             candidate.lead_bonus = DEFINITION_WEIGHT
             value += DEFINITION_WEIGHT

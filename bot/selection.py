@@ -97,7 +97,9 @@ def fill(picked: list[Candidate], pool: list[Candidate], accept, limit: int, asp
     for candidate in pool:
         if len(picked) >= limit:
             return
-        if candidate in picked or candidate.is_list or candidate.names_other or not accept(candidate):
+        if candidate in picked or candidate.is_list or candidate.names_other or candidate.outside_setting:
+            continue
+        if not accept(candidate):
             continue
         in_section = aspect is not None and lead is not None and heading_speaks(candidate, aspect, lead.slug)
         margin = SECTION_FOLLOWER_MARGIN if in_section else FOLLOWER_SIMILARITY_MARGIN

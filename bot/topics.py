@@ -32,6 +32,7 @@ GENERAL_ABBREVIATIONS = {
     "probs": "probabilities",  # "the model's probs are overconfident"
     "tanks": "performs badly",  # "great in cv but tanks in production"
     "tanked": "performed badly",
+    "prod": "production",  # "does way worse in prod"
 }
 ABBREVIATION_LETTERS = 5  # a name this short, owned by one note, is expanded to that note's title
 UNORDERED_SLACK = 3  # words allowed between the words of a name matched out of order

@@ -98,6 +98,9 @@ Common regularization techniques include:
 - Dropout: switches off random units while training.
 - Early stopping: halts training when validation loss rises.
 
+## Regularization in GANs
+Regularization of GANs, such as a gradient penalty on the discriminator, keeps GAN training stable.
+
 ## How regularization works
 1. Regularization adds a penalty on large weights to the training loss.
 2. The optimizer then trades a little training fit for smaller weights.
@@ -263,3 +266,10 @@ def test_a_followup_does_not_open_with_the_answer_before_it(service):
     first = service.answer("What is a GAN?", conversation)
     again = service.answer("what about at generation time?", conversation)
     assert again.sentences[0].text != first.sentences[0].text
+
+
+def test_a_topic_set_inside_another_is_not_answered_by_the_settings_other_sentences(service):
+    # the regularization note names GANs, so it answers; GAN sentences silent on regularization are off the question
+    answer = service.answer("what does regularization do in gans?")
+    assert "regulariz" in answer.sentences[0].text.lower()
+    assert all("regulariz" in s.text.lower() or "penalty" in s.text.lower() for s in answer.sentences)
