@@ -35,6 +35,7 @@ HEADING_ASPECTS: dict[Shape, re.Pattern] = {
     Shape.WHY: words(r"why", r"causes?", r"reasons?", r"intuition", r"matters?", r"motivation", r"purpose"),
     Shape.HOW_IT_WORKS: words(
         r"how .*works?",
+        r"^how (?!to|much|many|often|long)\w+",  # "How a large language model generates text"
         r"mechanism",
         r"algorithm",
         r"forward pass",
