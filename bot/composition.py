@@ -20,7 +20,7 @@ from bot.index import LoadedIndex
 from bot.models import Retrieval
 from bot.plans import plan_answer
 from bot.question_asks import asks_cause, asks_choice, asks_remedy
-from bot.question_parsing import context_split, without_field
+from bot.question_parsing import context_split, excluded_phrase, without_field
 from bot.retrieval import Retriever
 from bot.scoring import score
 from bot.shapes import QuestionPlan, Shape
@@ -75,6 +75,11 @@ class Composer:
         hits = retrieval.hits
         positions = [h.position for h in hits]
         topics, extra_positions = self._topics(plan, question, hits)
+        left_out = set()
+        if excluded := excluded_phrase(question):  # unless the rest of the question names the same note
+            left_out = self._named_slugs(excluded) - self._named_slugs(question.replace(excluded, " "))
+        for topic in topics:  # "regularization besides dropout": not the dropout note
+            topic.slugs = topic.slugs - left_out or topic.slugs
         topic_slugs = set().union(*(t.slugs for t in topics)) if topics else set()
         if plan.about_article and self.article_slugs:
             topic_slugs = set(self.article_slugs)
@@ -98,7 +103,9 @@ class Composer:
         mentions = [self._mentions(c, topics) for c in candidates]
         for candidate in candidates:
             candidate.in_context = self._in_context(candidate, topics)
-            candidate.outside_setting = any(self._astray(candidate, t) for t in topics if t.context)
+            candidate.outside_setting = candidate.slug in left_out or any(
+                self._astray(candidate, t) for t in topics if t.context
+            )
         if plan.shape == Shape.COMPARISON:
             asked = {slug for t in topics for slug in t.slugs}
             for candidate in candidates:

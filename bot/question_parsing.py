@@ -276,3 +276,17 @@ def topic_words(question: str) -> str:
 def refers_back(question: str) -> bool:
     """True when the question leans on an earlier turn: a pronoun as its subject, or no topic at all."""
     return bool(PRONOUN.search(question)) or not topic_phrases(question)
+
+
+# "regularization tricks besides dropout?": the named thing is what the answer should leave out.
+_EXCLUDED = re.compile(
+    r"\b(?:besides|other than|apart from|aside from|except(?: for)?)\s+(?:the |a |an |just |using )?"
+    r"([\w\s.+#-]+?)\s*(?:[?,.!]|$)",
+    re.IGNORECASE,
+)
+
+
+def excluded_phrase(question: str) -> str:
+    """'regularization tricks for neural nets besides dropout?' -> 'dropout'; '' when nothing is left out."""
+    match = _EXCLUDED.search(question)
+    return match.group(1).strip() if match else ""

@@ -69,6 +69,12 @@ OPPOSITES = (
     ("false positive", "false negative"),
 )
 
+# Words with another sense in the notes: (the question's word, the other sense, words that ask for that sense).
+# "Do I need to normalize features for trees?" asks about scaling, not about normally distributed features.
+OTHER_SENSES = (
+    (re.compile(r"\bnormali[sz]", re.I), re.compile(r"\bnormal(?:ly)? distribut|\bgaussian", re.I), "distribut"),
+)
+
 
 # Words students use for the same thing, matched as one ("test time" asks about "inference").
 SYNONYMS: tuple[tuple[re.Pattern, str], ...] = tuple(
@@ -183,6 +189,7 @@ def score(
     asked_rest = set(content_words(expand_synonyms(" ".join(rest_phrases)))) - GENERIC_STEMS
     opposites = [b for a, b in OPPOSITES if a in lowered_question and b not in lowered_question]
     opposites += [a for a, b in OPPOSITES if b in lowered_question and a not in lowered_question]
+    senses = [other for asked, other, wants in OTHER_SENSES if asked.search(question) and wants not in lowered_question]
     for candidate, words, mention in zip(candidates, matched, mentions, strict=True):
         candidate.mentions = mention
         candidate.similarity = float(np.dot(candidate.vector, question_vector))
@@ -235,6 +242,6 @@ def score(
         elif about_article and candidate.slug in article_slugs - restatement_slugs:
             value -= ARTICLE_PENALTY  # the article's own sentences often lean on their neighbours
         text = f"{candidate.text} {' '.join(candidate.items)}".lower()
-        if any(o in text for o in opposites):
+        if any(o in text for o in opposites) or any(sense.search(text) for sense in senses):
             value -= OPPOSITE_PENALTY
         candidate.score = value

@@ -84,6 +84,8 @@ SHAPE_RULES: tuple[tuple[Shape, re.Pattern], ...] = (
             r"\bwhich (?:[\w-]+ ){0,3}(?:techniques|methods|algorithms|models|architectures|metrics|functions"
             r"|optimizers|types|kinds|ways|approaches|losses|measures|options|strategies)\b",
             r"\bwhat (?:\w+ ){0,2}(?:types|kinds)\b",
+            r"\b(?:tricks|techniques|methods|ways|options|alternatives|approaches|tools|models|algorithms|metrics"
+            r"|optimizers) (?:\w+ ){0,4}(?:besides|other than|apart from|aside from)\b",  # "tricks ... besides dropout"
             r"^which (?:[\w-]+ ){0,2}[\w-]+s (?:are|r) (?:commonly|usually|typically|often|most|widely|generally)\b",
             r"\bwhat (?:kind|type|sort)s? of (?:\w+ ){0,5}(?:do you know|are there|exist|techniques|methods"
             r"|algorithms|architectures)\b",

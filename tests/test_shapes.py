@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bot.question_asks import asks_remedy
-from bot.question_parsing import comparison_sides, context_split, split_parts
+from bot.question_parsing import comparison_sides, context_split, excluded_phrase, split_parts
 from bot.shape_rules import classify
 from bot.shapes import Shape
 from tests.conftest import DATA
@@ -146,3 +146,11 @@ def test_a_list_of_ways_to_deal_with_a_problem_asks_for_remedies():
     assert asks_remedy("list some ways to deal with class imbalance")
     assert asks_remedy("techniques to prevent overfitting?")
     assert not asks_remedy("list some examples of class imbalance")
+
+
+def test_what_a_question_leaves_out_is_read_and_asks_for_a_list():
+    assert excluded_phrase("regularization tricks for neural nets besides dropout?") == "dropout"
+    assert excluded_phrase("any metrics other than accuracy, for imbalanced data") == "accuracy"
+    assert excluded_phrase("what is dropout?") == ""
+    assert classify("regularization tricks for neural nets besides dropout?").shape == Shape.LIST
+    assert classify("where is reinforcement learning used besides games").shape == Shape.USES
