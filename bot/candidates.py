@@ -63,6 +63,7 @@ class Candidate:
     mentions: frozenset[int] = frozenset()  # indices of the question's topics it names
     in_topic_note: bool = False  # from a note the question names
     in_context: bool = False  # names the topic and the topic it is set in ("temperature" and "LLM")
+    opposite: bool = False  # about the opposite problem ("overfitting" for "underfitting") or another word sense
     outside_setting: bool = False  # leaves a topic set inside another (`Composer._astray`)
     names_rest: bool = False  # names what the question asks of its topic ("normalize" in "normalize for a tree?")
     names_other: bool = False  # names a topic of the notes that the question does not ("... while a transformer")

@@ -187,8 +187,9 @@ def score(
     topic_words = set(content_words(" ".join(topic_phrases)))
     rest_words = set(content_words(" ".join(rest_phrases)))
     asked_rest = set(content_words(expand_synonyms(" ".join(rest_phrases)))) - GENERIC_STEMS
-    opposites = [b for a, b in OPPOSITES if a in lowered_question and b not in lowered_question]
-    opposites += [a for a, b in OPPOSITES if b in lowered_question and a not in lowered_question]
+    # (asked, opposite) pairs; a sentence that names both ("overfitting and underfitting") covers the asked one
+    opposites = [(a, b) for a, b in OPPOSITES if a in lowered_question and b not in lowered_question]
+    opposites += [(b, a) for a, b in OPPOSITES if b in lowered_question and a not in lowered_question]
     senses = [other for asked, other, wants in OTHER_SENSES if asked.search(question) and wants not in lowered_question]
     for candidate, words, mention in zip(candidates, matched, mentions, strict=True):
         candidate.mentions = mention
@@ -242,6 +243,9 @@ def score(
         elif about_article and candidate.slug in article_slugs - restatement_slugs:
             value -= ARTICLE_PENALTY  # the article's own sentences often lean on their neighbours
         text = f"{candidate.text} {' '.join(candidate.items)}".lower()
-        if any(o in text for o in opposites) or any(sense.search(text) for sense in senses):
+        other_sense = any(sense.search(text) for sense in senses)
+        if any(other in text for _, other in opposites) or other_sense:
             value -= OPPOSITE_PENALTY
+        # never a follower: a sentence only about the opposite problem, or about the word's other sense
+        candidate.opposite = other_sense or any(other in text and asked not in text for asked, other in opposites)
         candidate.score = value

@@ -99,6 +99,8 @@ def fill(picked: list[Candidate], pool: list[Candidate], accept, limit: int, asp
             return
         if candidate in picked or candidate.is_list or candidate.names_other or candidate.outside_setting:
             continue
+        if candidate.opposite:
+            continue
         if not accept(candidate):
             continue
         in_section = aspect is not None and lead is not None and heading_speaks(candidate, aspect, lead.slug)
