@@ -247,5 +247,6 @@ def score(
         if any(other in text for _, other in opposites) or other_sense:
             value -= OPPOSITE_PENALTY
         # never a follower: a sentence only about the opposite problem, or about the word's other sense
-        candidate.opposite = other_sense or any(other in text and asked not in text for asked, other in opposites)
+        placed = f"{candidate.section.lower()} {text}"  # "How to fix underfitting" places its sentences
+        candidate.opposite = other_sense or any(other in placed and asked not in placed for asked, other in opposites)
         candidate.score = value
