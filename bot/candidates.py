@@ -62,7 +62,7 @@ class Candidate:
     score: float = 0.0
     mentions: frozenset[int] = frozenset()  # indices of the question's topics it names
     in_topic_note: bool = False  # from a note the question names
-    in_context: bool = False  # names the topic and the topic it is set in ("temperature" and "LLM")
+    in_context: bool = False  # a sentence of the setting's note that names the asked part (`Composer._in_context`)
     opposite: bool = False  # about the opposite problem ("overfitting" for "underfitting") or another word sense
     outside_setting: bool = False  # leaves a topic set inside another (`Composer._astray`)
     names_rest: bool = False  # names what the question asks of its topic ("normalize" in "normalize for a tree?")

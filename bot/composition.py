@@ -207,9 +207,9 @@ class Composer:
     def _set_in(self, phrase: str, question: str) -> Topic | None:
         """A topic set inside another ("what does temperature do in an LLM?"), when both name notes.
 
-        The inner topic is asked about, in the outer one's setting. A note of the inner topic that never names the
-        outer one is about another sense of it ("bias" in the fairness note, for "bias in a neural network"), so
-        then the outer topic's note answers, and the inner topic is the part of it that is asked.
+        The inner topic is asked about, in the outer one's setting. When the inner topic's note never names the
+        outer one ("the learning rate in gradient boosting": the learning-rate note speaks of gradient descent),
+        the outer topic's note answers, and the inner topic is the part of it that is asked.
         """
         if not (split := context_split(question)):
             return None

@@ -97,12 +97,10 @@ def fill(picked: list[Candidate], pool: list[Candidate], accept, limit: int, asp
     for candidate in pool:
         if len(picked) >= limit:
             return
-        if candidate in picked or candidate.is_list or candidate.names_other or candidate.outside_setting:
+        if candidate in picked or candidate.is_list or candidate.names_other:
             continue
-        if candidate.opposite:
-            continue
-        if not accept(candidate):
-            continue
+        if candidate.outside_setting or candidate.opposite or not accept(candidate):
+            continue  # off the asked topic's setting, about the opposite problem, or not what the plan wants
         in_section = aspect is not None and lead is not None and heading_speaks(candidate, aspect, lead.slug)
         margin = SECTION_FOLLOWER_MARGIN if in_section else FOLLOWER_SIMILARITY_MARGIN
         if lead is not None and (
