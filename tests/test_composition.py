@@ -42,6 +42,21 @@ GANs generate a sample in one pass, while diffusion models need many denoising s
 ## Training GANs
 The learning rate of a GAN is often set separately for the generator and the discriminator.
 """,
+    "overfitting": """---
+title: Overfitting and underfitting
+aliases: [overfitting, underfitting]
+tags: [training]
+related: []
+---
+Overfitting is when a model fits its training data so closely that it does worse on new data.
+
+## How to fix overfitting
+Overfitting is fixed with more data, stronger regularization or a smaller model.
+Early stopping also limits overfitting by halting training at the best validation score.
+
+## How to fix underfitting
+Reducing regularization strength lets the model fit the data more closely.
+""",
     "learning-rate": """---
 title: Learning rate
 aliases: [step size]
@@ -273,3 +288,10 @@ def test_a_topic_set_inside_another_is_not_answered_by_the_settings_other_senten
     answer = service.answer("what does regularization do in gans?")
     assert "regulariz" in answer.sentences[0].text.lower()
     assert all("regulariz" in s.text.lower() or "penalty" in s.text.lower() for s in answer.sentences)
+
+
+def test_a_sentence_on_the_opposite_problem_never_follows(service):
+    # "Reducing regularization strength ..." never names underfitting, but its heading does
+    answer = service.answer("how do i fix overfitting?")
+    assert answer.sentences[0].text.startswith("Overfitting is fixed")
+    assert not any("Reducing regularization" in s.text for s in answer.sentences)
