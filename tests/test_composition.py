@@ -295,3 +295,49 @@ def test_a_sentence_on_the_opposite_problem_never_follows(service):
     answer = service.answer("how do i fix overfitting?")
     assert answer.sentences[0].text.startswith("Overfitting is fixed")
     assert not any("Reducing regularization" in s.text for s in answer.sentences)
+
+
+def test_normalizing_features_is_read_as_scaling_not_as_the_normal_distribution():
+    import numpy as np
+
+    from bot.candidates import Candidate
+    from bot.scoring import score
+    from bot.shapes import Shape
+
+    vector = np.ones(4, dtype=np.float32) / 2.0  # both sentences equally similar to the question
+    texts = {
+        "feature-scaling": "Tree models do not need feature scaling, because splits depend only on value order.",
+        "normal-distribution": "Tree models do not need normally distributed features, because splits use value order.",
+    }
+    candidates = [Candidate(t, vector, slug, slug, "", i, 0, (0, 0)) for i, (slug, t) in enumerate(texts.items())]
+    score(
+        candidates,
+        Shape.YESNO,
+        "do i need to normalize features for tree models?",
+        vector,
+        set(),
+        [frozenset(), frozenset()],
+        rank_of={},
+        rank_penalty=0.0,
+        word_weight=0.0,
+        article_slugs=set(),
+        about_article=False,
+    )
+    scaling, normal = candidates
+    assert normal.opposite and not scaling.opposite
+    assert scaling.score > normal.score
+    # a question about the distribution asks for that sense
+    score(
+        candidates,
+        Shape.YESNO,
+        "are my features normally distributed?",
+        vector,
+        set(),
+        [frozenset()] * 2,
+        rank_of={},
+        rank_penalty=0.0,
+        word_weight=0.0,
+        article_slugs=set(),
+        about_article=False,
+    )
+    assert not normal.opposite
