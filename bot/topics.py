@@ -135,7 +135,7 @@ class TopicLexicon:
                 len(word) <= ABBREVIATION_LETTERS and len(slugs := self._entries.get((stem(_american(word)),), ())) == 1
             ):
                 title = self.title(next(iter(slugs)))
-                if word not in stems(title):
+                if word not in stems(_PARENTHESES.sub(" ", title)):  # "(RAG)" spells nothing out
                     spelled.append(title)
         return f"{text} ({'; '.join(spelled)})" if spelled else text
 

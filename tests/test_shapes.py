@@ -154,3 +154,13 @@ def test_what_a_question_leaves_out_is_read_and_asks_for_a_list():
     assert excluded_phrase("what is dropout?") == ""
     assert classify("regularization tricks for neural nets besides dropout?").shape == Shape.LIST
     assert classify("where is reinforcement learning used besides games").shape == Shape.USES
+
+
+def test_an_abbreviation_is_spelled_out_even_when_the_title_carries_it_in_parentheses():
+    from bot.topics import TopicLexicon
+
+    lexicon = TopicLexicon({"rag": ["Retrieval-augmented generation (RAG)", "rag"], "gans": ["GANs", "gan"]})
+    assert lexicon.expand("how do i reduce hallucinations in rag") == (
+        "how do i reduce hallucinations in rag (Retrieval-augmented generation (RAG))"
+    )
+    assert lexicon.expand("what is a gan") == "what is a gan"  # the title itself is the abbreviation
