@@ -59,6 +59,7 @@ class Composer:
         self.article_slugs = {c.slug for c in index.chunks if ARTICLE_TAG in c.tags}
         self.restatement_slugs = frozenset(c.slug for c in index.chunks if RESTATEMENT_TAG in c.tags)
         self._names_cache: dict[tuple[str, str], bool] = {}
+        self._note_texts: dict[str, str] = {}
 
     def knows_topic(self, phrase: str) -> bool:
         return self.lexicon.best(phrase) is not None
@@ -190,8 +191,7 @@ class Composer:
                 if len(m.phrase) > 1 or slug in hit_slugs or len(phrase.split()) <= SHORT_PHRASE_WORDS
             }
             named = {w for m in matches if set(m.slugs) & slugs for w in m.phrase}
-            words = [w for w in stems(phrase) if w not in GENERIC_WORDS] or list(stems(phrase))
-            covered = sum(w in named for w in words) / len(words) if words else 1.0
+            covered = _coverage(phrase, named)
             rest = " ".join(w for w in phrase.split() if not set(stems(w)) <= named)
             if not slugs or plan.shape == Shape.COMPARISON:
                 vector = self.embedder.embed([phrase])[0]
@@ -242,14 +242,15 @@ class Composer:
     def _names_whole(self, phrase: str) -> bool:
         """Whether note names cover the phrase ("temperature"), not one word of it ("tuning parameters")."""
         named = {w for m in self.lexicon.find(phrase) for w in m.phrase}
-        words = [w for w in stems(phrase) if w not in GENERIC_WORDS] or list(stems(phrase))
-        return sum(w in named for w in words) >= WHOLE_TOPIC_COVERAGE * len(words)
+        return _coverage(phrase, named) >= WHOLE_TOPIC_COVERAGE
 
     def _note_names(self, slug: str, other: str) -> bool:
-        """Whether a note names another note anywhere in its text."""
+        """Whether a note names another note anywhere in its text (each note's text is joined once)."""
         if (slug, other) not in self._names_cache:
-            text = " ".join(s for p in self.index.note_positions.get(slug, []) for s in self.index.chunks[p].sentences)
-            self._names_cache[slug, other] = self.lexicon.mentions(other, text)
+            if slug not in self._note_texts:
+                positions = self.index.note_positions.get(slug, [])
+                self._note_texts[slug] = " ".join(s for p in positions for s in self.index.chunks[p].sentences)
+            self._names_cache[slug, other] = self.lexicon.mentions(other, self._note_texts[slug])
         return self._names_cache[slug, other]
 
     def _in_context(self, candidate: Candidate, topics: list[Topic]) -> bool:
@@ -274,3 +275,9 @@ class Composer:
             if phrase_mentions(topic.phrase, text)
             or any(self.lexicon.mentions(slug, text) for slug in topic.slugs - shared)
         )
+
+
+def _coverage(phrase: str, named: set[str]) -> float:
+    """The share of a topic phrase's content stems that note names cover (all of it when it has none)."""
+    words = [w for w in stems(phrase) if w not in GENERIC_WORDS] or list(stems(phrase))
+    return sum(w in named for w in words) / len(words) if words else 1.0
